@@ -1,0 +1,108 @@
+// Top-level keys, `schedules:` and `labels:`.
+#include <cctype>
+
+#include "pipelines/decode.hpp"
+#include "runner/core/cron.hpp"
+
+namespace stackrun::pipelines {
+namespace {
+
+// [a-z0-9][a-z0-9_-]*
+bool valid_pipeline_name(std::string_view s) {
+  auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (s.empty() || !lower_or_digit(s[0])) return false;
+  for (char c : s)
+    if (!lower_or_digit(c) && c != '_' && c != '-') return false;
+  return true;
+}
+
+// "UTC" or Area/Location[/More], e.g. Europe/Berlin, America/Argentina/Buenos_Aires,
+// Etc/GMT+1. The name is only checked for shape here; the agent resolves it.
+bool valid_timezone(std::string_view s) {
+  if (s == "UTC") return true;
+  if (s.empty() || !std::isupper(static_cast<unsigned char>(s[0]))) return false;
+  int parts = 1;
+  char prev = 0;
+  for (char c : s) {
+    const bool word =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '+';
+    if (c == '/') {
+      if (prev == '/' || prev == 0) return false;
+      ++parts;
+    } else if (!word) {
+      return false;
+    }
+    prev = c;
+  }
+  return parts >= 2 && prev != '/';
+}
+
+void decode_schedule(const Entry& e, Schedule& s, Diags& d) {
+  s.name = e.key.text;
+  s.loc = e.key.loc;
+  if (!expect_map(e.value, "schedules." + s.name, d)) return;
+  MapView m(e.value, "schedule", {"cron", "timezone"}, d);
+  if (const Node* v = m.require("cron")) {
+    if (auto text = read_string(*v, "cron", d)) {
+      s.cron = *text;
+      if (auto spec = core::parse_cron(*text); !spec) d.error(v->loc, spec.error());
+    }
+  }
+  if (const Node* v = m.get("timezone")) {
+    if (auto tz = read_string(*v, "timezone", d)) {
+      s.timezone = *tz;
+      if (!valid_timezone(*tz))
+        d.error(v->loc, "\"timezone\" must be UTC or an IANA name such as Europe/Berlin, got " +
+                            quote(*tz));
+    }
+  }
+}
+
+void decode_labels(const Node& v, std::vector<std::string>& out, Diags& d) {
+  for (const Node* item : read_string_items(v, "labels", false, d)) {
+    if (item->text.empty())
+      d.error(item->loc, "\"labels\" entries must not be empty");
+    else
+      out.push_back(item->text);
+  }
+}
+
+}  // namespace
+
+void decode_schedules(const Node& v, std::vector<Schedule>& out, Diags& d) {
+  if (!expect_map(v, "schedules", d)) return;
+  for (const Entry* e : unique_entries(v, d)) decode_schedule(*e, out.emplace_back(), d);
+}
+
+void decode_pipeline(const Node& root, Pipeline& out, Diags& d) {
+  if (!expect_map(root, "pipeline", d)) return;
+  MapView m(root, "pipeline",
+            {"version", "name", "kind", "when", "schedules", "stacks", "tiers", "steps",
+             "on_failure", "classify", "labels"},
+            d);
+  if (const Node* v = m.require("version")) {
+    if (auto n = read_int(*v, "version", d); n && *n != 1)
+      d.error(v->loc, "\"version\" must be 1, got " + v->text);
+  }
+  if (const Node* v = m.require("name")) {
+    if (auto name = read_string(*v, "name", d)) {
+      out.name = *name;
+      if (!valid_pipeline_name(*name))
+        d.error(v->loc, "\"name\" must match [a-z0-9][a-z0-9_-]*, got " + quote(*name));
+    }
+  }
+  if (const Node* v = m.get("kind")) {
+    if (auto k = read_choice(*v, "kind", {"apply", "plan"}, d))
+      out.kind = *k == "plan" ? Kind::plan : Kind::apply;
+  }
+  if (const Node* v = m.get("schedules")) decode_schedules(*v, out.schedules, d);
+  if (const Node* v = m.require("when")) decode_when(*v, out.schedules, out.when, d);
+  if (const Node* v = m.get("stacks")) decode_stacks(*v, out.stacks, d);
+  decode_tiers(m.get("tiers"), out.tiers, d);
+  if (const Node* v = m.require("steps")) decode_steps(*v, out.steps, d);
+  if (const Node* v = m.get("on_failure")) decode_on_failure(*v, out.on_failure, d);
+  if (const Node* v = m.get("classify")) decode_classify(*v, out.rules, d);
+  if (const Node* v = m.get("labels")) decode_labels(*v, out.labels, d);
+}
+
+}  // namespace stackrun::pipelines
