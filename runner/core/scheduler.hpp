@@ -1,0 +1,41 @@
+#pragma once
+// Pure scheduling decisions over plain job views; the coordinator applies them in one
+// store transaction. Statuses are the store's strings (see schema/sql/0001_init.sql).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace stackrun::core {
+
+struct JobView {
+  std::int64_t id = 0, run_id = 0, repo_id = 0;
+  std::string stack, tier;
+  std::vector<std::string> tier_needs;  // tiers that must be finished before this one starts
+  int parallelism = 1;
+  std::string status;
+  std::vector<std::string> labels;      // agent labels the job requires
+};
+
+// True for success, drift, skipped, failed, interrupted, cancelled.
+bool is_terminal_job_status(const std::string& status);
+
+// The first of `claimable` (already in claim order) that may start now on an agent with
+// `agent_labels`: its (repo, stack) has no running job anywhere, its run+tier is below the
+// tier's parallelism, and the agent has every label the job needs. nullopt if none.
+std::optional<std::size_t> pick_job(const std::vector<JobView>& claimable,
+                                    const std::vector<JobView>& running,
+                                    const std::vector<std::string>& agent_labels);
+
+// Ids of `pending` jobs of one run whose tier's needs are all finished (every job of each
+// needed tier is terminal). A tier that needs a tier with no jobs is ready.
+std::vector<std::int64_t> jobs_to_release(const std::vector<JobView>& run_jobs);
+
+// A run's final status once every job is terminal, else nullopt: "failed" if any job failed
+// or was interrupted, else "cancelled" if any was cancelled, else "success".
+std::optional<std::string> run_outcome(const std::vector<JobView>& run_jobs);
+
+// Splits "a,b,c" (empty items dropped).
+std::vector<std::string> split_csv(const std::string& s);
+
+}  // namespace stackrun::core
