@@ -1,0 +1,421 @@
+#!/usr/bin/env bash
+# Black-box tests of examples/bin/terragrunt (the terragrunt stand-in), examples/bin/hold-lock
+# and examples/make-sample-repo.
+# Usage: stub_terragrunt_test.sh REPO_ROOT. Prints "N passed, N failed"; exits 1 on any failure,
+# keeping its temp dir and printing its path. Every wait is bounded.
+set -uo pipefail  # no -e: one failing check must not stop the others
+
+ROOT=$(cd "${1:?usage: stub_terragrunt_test.sh REPO_ROOT}" && pwd)
+BIN=$ROOT/examples/bin
+TG=$BIN/terragrunt
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/stub_terragrunt_test.XXXXXX")
+unset STACKRUN_STACK STACKRUN_STUB_WHO STACKRUN_STUB_EXTRA_HASH_FILES STACKRUN_STUB_SIGNALS_RESET
+export STACKRUN_STUB_APPLY_SECONDS=0.1 STACKRUN_STUB_PLAN_SECONDS=0  # cases that need time say so
+passed=0 failed=0 current=""
+bg_pids=()
+
+cleanup() {
+  local p
+  for p in "${bg_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+}
+trap cleanup EXIT
+
+# ── checks ───────────────────────────────────────────────────────────────────────────────
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); printf 'FAIL %s: %s\n' "$current" "$1"; }
+expect_eq() { # what got want
+  if [ "$2" == "$3" ]; then pass; else fail "$1: got [$2], want [$3]"; fi
+}
+expect_contains() { # what haystack needle
+  if [[ $2 == *"$3"* ]]; then pass; else fail "$1: [$3] not in output:"$'\n'"$2"; fi
+}
+expect_not_contains() {
+  if [[ $2 != *"$3"* ]]; then pass; else fail "$1: [$3] unexpectedly in output"; fi
+}
+expect_file() { if [ -e "$1" ]; then pass; else fail "expected file $1"; fi; }
+expect_no_file() { if [ ! -e "$1" ]; then pass; else fail "unexpected file $1"; fi; }
+
+# ── helpers ──────────────────────────────────────────────────────────────────────────────
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# run DIR CMD...: runs CMD in DIR (30 s limit); sets RC, OUT, ERR and MS (elapsed).
+run() {
+  local dir=$1 t0
+  shift
+  t0=$(now_ms)
+  (cd "$dir" && timeout 30 "$@") >"$WORK/out" 2>"$WORK/err"
+  RC=$?
+  MS=$(($(now_ms) - t0))
+  OUT=$(<"$WORK/out") ERR=$(<"$WORK/err")
+}
+
+# start OUTFILE DIR CMD...: runs CMD in the background; sets PID.
+start() {
+  local out=$1 dir=$2
+  shift 2
+  (cd "$dir" && exec "$@") >"$out" 2>&1 &
+  PID=$!
+  bg_pids+=("$PID")
+}
+
+# finish PID SECONDS: waits for PID; sets RC (124 and SIGKILL when it overran).
+finish() {
+  local i
+  for ((i = 0; i < $2 * 20; i++)); do
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.05
+  done
+  if kill -0 "$1" 2>/dev/null; then
+    kill -9 "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    RC=124
+    return
+  fi
+  wait "$1"
+  RC=$?
+}
+
+# wait_for FILE TEXT SECONDS: true once FILE contains TEXT.
+wait_for() {
+  local i
+  for ((i = 0; i < $3 * 20; i++)); do
+    grep -qF -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "timed out after $3 s waiting for [$2] in $1"
+  return 1
+}
+
+# new_case NAME: a fresh state dir and stack dir "$STACK_DIR" (named grafana, outside git).
+new_case() {
+  current=$1
+  export STACKRUN_STUB_STATE=$WORK/$1/state
+  STACK_DIR=$WORK/$1/grafana
+  mkdir -p "$STACK_DIR"
+  printf 'terraform {\n  source = "../../modules//k8s-app"\n}\n' >"$STACK_DIR/terragrunt.hcl"
+  printf 'variable "name" { type = string }\n' >"$STACK_DIR/main.tf"
+}
+
+# check_lock_log LOG: no two holders of one stack overlap; every release matches its acquire.
+check_lock_log() {
+  local problems
+  problems=$(awk '
+    $1 == "acquire" { if ($2 in holder) print "overlap on " $2 ": pid " $3 " acquired while pid " holder[$2] " held it (line " NR ")";
+                      if ($4 < last[$2]) print "acquire before previous release on " $2 " (line " NR ")";
+                      holder[$2] = $3 }
+    $1 == "release" { if (holder[$2] != $3) print "release by pid " $3 " of " $2 " not held by it (line " NR ")";
+                      delete holder[$2]; last[$2] = $4 }
+    $1 != "acquire" && $1 != "release" { print "bad line " NR ": " $0 }
+  ' "$1")
+  expect_eq "lock.log consistency" "$problems" ""
+}
+
+# ── cases ────────────────────────────────────────────────────────────────────────────────
+t_apply_then_plan() {
+  new_case apply_then_plan
+  run "$STACK_DIR" "$TG" apply --non-interactive -auto-approve -input=false
+  expect_eq "apply exit" "$RC" 0
+  expect_contains "apply output" "$OUT" "helm_release.this: Creating..."
+  expect_contains "apply output" "$OUT" "Apply complete! Resources: 1 added, 0 changed, 0 destroyed."
+  expect_eq "apply stderr" "$ERR" ""
+  expect_file "$STACKRUN_STUB_STATE/grafana.tfstate"
+  expect_no_file "$STACKRUN_STUB_STATE/grafana.lockinfo"
+
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode -input=false -lock-timeout=5m
+  expect_eq "plan after apply exit" "$RC" 0
+  expect_contains "plan output" "$OUT" "No changes. Your infrastructure matches the configuration."
+
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  expect_eq "second apply exit" "$RC" 0
+  expect_contains "no-op apply" "$OUT" "Apply complete! Resources: 0 added, 0 changed, 0 destroyed."
+
+  echo "# notes" >"$STACK_DIR/README.md"
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "plan after non-config change" "$RC" 0
+  expect_eq "lock.log lines" "$(wc -l <"$STACKRUN_STUB_STATE/lock.log")" 8
+  check_lock_log "$STACKRUN_STUB_STATE/lock.log"
+}
+
+t_config_change() {
+  new_case config_change
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode -input=false
+  expect_eq "never-applied plan exit" "$RC" 2
+  expect_contains "never-applied plan" "$OUT" "Plan: 1 to add, 0 to change, 0 to destroy."
+  run "$STACK_DIR" "$TG" plan -input=false
+  expect_eq "never-applied plan without -detailed-exitcode" "$RC" 0
+  expect_no_file "$STACKRUN_STUB_STATE/grafana.tfstate"
+
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  expect_eq "apply exit" "$RC" 0
+  echo 'variable "extra" { default = 1 }' >>"$STACK_DIR/main.tf"
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "plan after .tf change" "$RC" 2
+  expect_contains "plan after .tf change" "$OUT" "Plan: 1 to add, 0 to change, 0 to destroy."
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "plan after re-apply" "$RC" 0
+
+  echo 'replicas = 2' >"$STACK_DIR/prod.tfvars"
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "plan after new .tfvars" "$RC" 2
+  run "$STACK_DIR" "$TG" apply -auto-approve
+
+  echo 'a' >"$WORK/config_change/module.tf"
+  export STACKRUN_STUB_EXTRA_HASH_FILES=$WORK/config_change/module.tf
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "plan after adding an extra hash file" "$RC" 2
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  echo 'b' >"$WORK/config_change/module.tf"
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "plan after extra hash file change" "$RC" 2
+  unset STACKRUN_STUB_EXTRA_HASH_FILES
+}
+
+t_stack_id() {
+  new_case stack_id
+  STACKRUN_STACK=apps/grafana run "$STACK_DIR" "$TG" apply -auto-approve
+  expect_eq "apply exit" "$RC" 0
+  expect_file "$STACKRUN_STUB_STATE/apps__grafana.tfstate"
+  expect_eq "lock.log names the stack id" "$(cut -d' ' -f1,2 "$STACKRUN_STUB_STATE/lock.log" | tr '\n' ,)" \
+    "acquire apps/grafana,release apps/grafana,"
+}
+
+t_concurrent_applies_serialise() {
+  new_case concurrent
+  local t0 rc1 rc2 p1 p2
+  t0=$(now_ms)
+  STACKRUN_STUB_APPLY_SECONDS=0.6 start "$WORK/concurrent/a1" "$STACK_DIR" "$TG" apply -auto-approve -lock-timeout=10s
+  p1=$PID
+  STACKRUN_STUB_APPLY_SECONDS=0.6 start "$WORK/concurrent/a2" "$STACK_DIR" "$TG" apply -auto-approve -lock-timeout=10s
+  p2=$PID
+  STACKRUN_STUB_PLAN_SECONDS=0.3 start "$WORK/concurrent/p" "$STACK_DIR" "$TG" plan -lock-timeout=10s
+  finish "$p1" 20; rc1=$RC
+  finish "$p2" 20; rc2=$RC
+  finish "$PID" 20
+  expect_eq "exits (apply, apply, plan)" "$rc1 $rc2 $RC" "0 0 0"
+  expect_eq "lock.log lines" "$(wc -l <"$STACKRUN_STUB_STATE/lock.log")" 6
+  check_lock_log "$STACKRUN_STUB_STATE/lock.log"
+  if [ $(($(now_ms) - t0)) -ge 1500 ]; then pass; else fail "three locked runs took under 1.5 s"; fi
+}
+
+t_hold_lock() {
+  new_case hold_lock
+  local holder expected
+  start "$WORK/hold_lock/holder" "$WORK" "$BIN/hold-lock" grafana 20 bob@desk
+  holder=$PID
+  wait_for "$WORK/hold_lock/holder" "holding grafana as bob@desk" 10 || return
+
+  run "$STACK_DIR" "$TG" apply --non-interactive -auto-approve -lock-timeout=1s
+  expect_eq "apply exit while held" "$RC" 1
+  expect_eq "apply stdout while held" "$OUT" "Acquiring state lock. This may take a few moments..."
+  if [ "$MS" -ge 1000 ] && [ "$MS" -lt 10000 ]; then pass; else fail "apply waited $MS ms, want about 1 s"; fi
+  expected="╷
+│ Error: Error acquiring the state lock
+│ 
+│ Error message: resource temporarily unavailable
+│ Lock Info:
+$(sed 's/^/│   /' "$STACKRUN_STUB_STATE/grafana.lockinfo")
+│ 
+│ 
+│ Terraform acquires a state lock to protect the state from being written
+│ by multiple users at the same time. Please resolve the issue above and try
+│ again. For most commands, you can disable locking with the \"-lock=false\"
+│ flag, but this is not recommended.
+╵"
+  expect_eq "verbatim lock error" "$ERR" "$expected"
+  expect_contains "lock info" "$ERR" "│   Who:       bob@desk"
+  expect_contains "lock info" "$ERR" "│   Operation: OperationTypeApply"
+  expect_contains "lock info" "$ERR" "│   Path:      $STACKRUN_STUB_STATE/grafana.tfstate"
+  expect_contains "lock info" "$ERR" "│   Version:   1.5.7"
+  if grep -qE '^ID:        [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' "$STACKRUN_STUB_STATE/grafana.lockinfo" &&
+    grep -qE '^Created:   [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})? \+0000 UTC$' "$STACKRUN_STUB_STATE/grafana.lockinfo"; then
+    pass
+  else
+    fail "lockinfo ID/Created format: $(cat "$STACKRUN_STUB_STATE/grafana.lockinfo")"
+  fi
+  expect_no_file "$STACKRUN_STUB_STATE/grafana.tfstate"
+
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "plan without -lock-timeout exit" "$RC" 1
+  expect_contains "plan lock error" "$ERR" "Error acquiring the state lock"
+  expect_eq "no wait (message) without -lock-timeout" "$OUT" ""
+
+  kill -TERM "$holder"
+  finish "$holder" 10
+  expect_eq "hold-lock exit on SIGTERM" "$RC" 0
+  expect_no_file "$STACKRUN_STUB_STATE/grafana.lockinfo"
+  expect_eq "last lock.log line" "$(tail -n 1 "$STACKRUN_STUB_STATE/lock.log" | cut -d' ' -f1-3)" "release grafana $holder"
+  run "$STACK_DIR" "$TG" apply -auto-approve -lock-timeout=0s
+  expect_eq "apply after the holder left" "$RC" 0
+
+  # A lock timeout that covers the holder's time waits and succeeds.
+  start "$WORK/hold_lock/holder2" "$WORK" "$BIN/hold-lock" grafana 1
+  wait_for "$WORK/hold_lock/holder2" "holding grafana as alice@laptop" 10 || return
+  holder=$PID
+  echo 'x = 1' >>"$STACK_DIR/main.tf"
+  run "$STACK_DIR" "$TG" apply -auto-approve -lock-timeout=5s
+  expect_eq "apply waiting out a 1 s holder" "$RC" 0
+  finish "$holder" 10
+  expect_eq "hold-lock exit after its time" "$RC" 0
+  check_lock_log "$STACKRUN_STUB_STATE/lock.log"
+}
+
+t_faults() {
+  new_case faults
+  local f=$STACKRUN_STUB_STATE/faults/grafana
+  mkdir -p "$STACKRUN_STUB_STATE/faults"
+  printf 'transient\nfatal\nvault503\nlockfile\nsleep 0.5\nok\n' >"$f"
+
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  expect_eq "transient exit" "$RC" 1
+  expect_contains "transient" "$ERR" "│ Error: Failed to install provider"
+  expect_contains "transient" "$ERR" "Client.Timeout exceeded while awaiting headers"
+  expect_eq "faults left after 1 run" "$(wc -l <"$f")" 5
+
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  expect_eq "fatal exit" "$RC" 1
+  expect_contains "fatal" "$ERR" "│ Error: Missing required argument"
+  expect_contains "fatal" "$ERR" "│   on terragrunt.hcl line 3"
+
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "vault503 exit (plan consumes faults too)" "$RC" 1
+  expect_contains "vault503" "$ERR" "│ Error: error reading from Vault: Error making API request."
+  expect_contains "vault503" "$ERR" "│ Code: 503. Errors:"
+
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  expect_eq "lockfile exit" "$RC" 1
+  expect_contains "lockfile" "$ERR" "│ Error: Inconsistent dependency lock file"
+  expect_no_file "$STACKRUN_STUB_STATE/grafana.tfstate"
+
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  expect_eq "sleep fault exit" "$RC" 0
+  if [ "$MS" -ge 500 ]; then pass; else fail "sleep 0.5 fault: apply took only $MS ms"; fi
+  expect_contains "sleep fault" "$OUT" "Apply complete!"
+
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "ok fault exit" "$RC" 0
+  expect_eq "faults file drained" "$(wc -c <"$f")" 0
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "no fault left" "$RC" 0
+
+  echo bogus >"$f"
+  run "$STACK_DIR" "$TG" plan
+  expect_eq "unknown fault exit" "$RC" 1
+  expect_contains "unknown fault" "$ERR" "unknown fault \"bogus\""
+  expect_eq "lock.log lines" "$(wc -l <"$STACKRUN_STUB_STATE/lock.log")" 16
+  check_lock_log "$STACKRUN_STUB_STATE/lock.log"
+}
+
+t_interrupt() {
+  new_case interrupt
+  # Started with `&` from this non-interactive shell, so SIGINT arrives ignored: the stub must
+  # re-enable it, as terraform does.
+  STACKRUN_STUB_APPLY_SECONDS=10 start "$WORK/interrupt/apply" "$STACK_DIR" "$TG" apply -auto-approve
+  wait_for "$WORK/interrupt/apply" "helm_release.this: Creating..." 10 || return
+  kill -INT "$PID"
+  finish "$PID" 10
+  local out
+  out=$(<"$WORK/interrupt/apply")
+  expect_eq "interrupted apply exit" "$RC" 1
+  expect_contains "interrupt" "$out" "Interrupt received.
+Please wait for Terraform to exit or data loss may occur.
+Gracefully shutting down..."
+  expect_contains "interrupt" "$out" "│ Error: execution halted"
+  expect_not_contains "interrupt" "$out" "Apply complete!"
+  expect_no_file "$STACKRUN_STUB_STATE/grafana.tfstate"
+  expect_no_file "$STACKRUN_STUB_STATE/grafana.lockinfo"
+  expect_eq "last lock.log line" "$(tail -n 1 "$STACKRUN_STUB_STATE/lock.log" | cut -d' ' -f1-3)" "release grafana $PID"
+  run "$STACK_DIR" "$TG" apply -auto-approve -lock-timeout=0s
+  expect_eq "apply after interrupt" "$RC" 0
+
+  # SIGTERM while waiting for the lock: leaves at once, never having held it.
+  start "$WORK/interrupt/holder" "$WORK" "$BIN/hold-lock" grafana 20
+  local holder=$PID
+  wait_for "$WORK/interrupt/holder" "holding" 10 || return
+  start "$WORK/interrupt/waiter" "$STACK_DIR" "$TG" apply -auto-approve -lock-timeout=30s
+  wait_for "$WORK/interrupt/waiter" "Acquiring state lock. This may take a few moments..." 10 || return
+  kill -TERM "$PID"
+  finish "$PID" 10
+  expect_eq "apply terminated while waiting for the lock" "$RC" 1
+  expect_eq "waiter never acquired" "$(grep -c "^acquire grafana $PID " "$STACKRUN_STUB_STATE/lock.log")" 0
+  kill -INT "$holder"
+  finish "$holder" 10
+  expect_eq "hold-lock exit on SIGINT" "$RC" 0
+  check_lock_log "$STACKRUN_STUB_STATE/lock.log"
+}
+
+t_usage_errors() {
+  new_case usage
+  (unset STACKRUN_STUB_STATE; cd "$STACK_DIR" && timeout 10 "$TG" plan) >"$WORK/out" 2>"$WORK/err"
+  expect_eq "exit without STACKRUN_STUB_STATE" "$?" 1
+  expect_contains "missing state" "$(<"$WORK/err")" "STACKRUN_STUB_STATE is not set"
+  run "$STACK_DIR" "$TG" --version
+  expect_eq "--version exit" "$RC" 0
+  expect_contains "--version" "$OUT" "terragrunt version v"
+  run "$STACK_DIR" "$TG" init -input=false
+  expect_eq "init exit" "$RC" 0
+  run "$STACK_DIR" "$TG" validate
+  expect_eq "validate exit" "$RC" 0
+  run "$STACK_DIR" "$TG" apply -lock-timeout=soon
+  expect_eq "bad -lock-timeout exit" "$RC" 1
+  expect_contains "bad -lock-timeout" "$ERR" "invalid value \"soon\" for flag -lock-timeout"
+  run "$STACK_DIR" "$TG" destroy
+  expect_eq "unsupported command exit" "$RC" 1
+  run "$WORK" "$BIN/hold-lock" grafana
+  expect_eq "hold-lock usage exit" "$RC" 1
+}
+
+t_sample_repo() {
+  current=sample_repo
+  export STACKRUN_STUB_STATE=$WORK/sample_repo/state
+  local repo=$WORK/sample_repo/repo
+  run "$WORK" "$ROOT/examples/make-sample-repo" "$repo"
+  expect_eq "make-sample-repo exit" "$RC" 0
+  expect_eq "make-sample-repo prints the path" "$OUT" "$repo"
+  local stacks
+  stacks=$(cd "$repo/stacks" && printf '%s\n' */terragrunt.hcl | cut -d/ -f1 | LC_ALL=C sort | tr '\n' ' ')
+  expect_eq "stacks" "$stacks" "authentik cnpg dbaas external-secrets grafana immich infra monitoring nextcloud paperless vault "
+  expect_file "$repo/stacks/terragrunt.hcl"
+  expect_file "$repo/modules/k8s-app/main.tf"
+  expect_file "$repo/README.md"
+  if cmp -s "$repo/.stackrun/apply.yml" "$ROOT/examples/apply.yml" && cmp -s "$repo/.stackrun/drift.yml" "$ROOT/examples/drift.yml"; then
+    pass
+  else
+    fail ".stackrun/*.yml differ from examples/*.yml"
+  fi
+  expect_eq "branch" "$(git -C "$repo" symbolic-ref --short HEAD)" master
+  expect_eq "commits" "$(git -C "$repo" rev-list --count HEAD)" 1
+  expect_eq "clean tree" "$(git -C "$repo" status --porcelain)" ""
+  expect_eq "author" "$(git -C "$repo" log -1 --format='%an <%ae> %aI')" "sample <sample@example.invalid> 2026-06-28T12:00:00+00:00"
+  # The stub's fault texts point at real lines of the sample repo.
+  expect_eq "terragrunt.hcl line 3" "$(sed -n 3p "$repo/stacks/grafana/terragrunt.hcl")" "terraform {"
+  expect_eq "main.tf line 27" "$(sed -n 27p "$repo/modules/k8s-app/main.tf")" 'data "vault_kv_secret_v2" "app" {'
+
+  # Same content twice gives the same commit; a non-empty DIR is refused and left alone.
+  run "$WORK" "$ROOT/examples/make-sample-repo" "$WORK/sample_repo/repo2"
+  expect_eq "deterministic commit" "$(git -C "$WORK/sample_repo/repo2" rev-parse HEAD)" "$(git -C "$repo" rev-parse HEAD)"
+  run "$WORK" "$ROOT/examples/make-sample-repo" "$repo"
+  expect_eq "non-empty DIR exit" "$RC" 1
+  expect_contains "non-empty DIR" "$ERR" "is not empty"
+  expect_eq "refused repo untouched" "$(git -C "$repo" status --porcelain)" ""
+
+  # Stack id from the cwd relative to the git toplevel; the stub leaves the tree clean.
+  run "$repo/stacks/grafana" "$TG" apply --non-interactive -auto-approve
+  expect_eq "apply in sample repo" "$RC" 0
+  expect_file "$STACKRUN_STUB_STATE/stacks__grafana.tfstate"
+  expect_eq "clean tree after apply" "$(git -C "$repo" status --porcelain)" ""
+}
+
+for t in t_apply_then_plan t_config_change t_stack_id t_concurrent_applies_serialise t_hold_lock \
+  t_faults t_interrupt t_usage_errors t_sample_repo; do
+  before=$failed t0=$(now_ms)
+  $t
+  if [ "$failed" -eq "$before" ]; then echo "ok   $t ($(($(now_ms) - t0)) ms)"; else echo "FAIL $t"; fi
+done
+
+echo "$passed passed, $failed failed"
+if [ "$failed" -gt 0 ]; then
+  echo "kept $WORK"
+  exit 1
+fi
+rm -rf "$WORK"
