@@ -1,0 +1,388 @@
+// The HTTP server: the only file including Boost.Asio/Beast. One io_context, run by the thread
+// that calls Server::run(); the acceptor, every session and every timer live on it, so their
+// state needs no lock. Other threads reach it only through asio::post (Reply, post, after, stop).
+
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including
+// <utility> (C++20), so <utility> must come first.
+// clang-format off
+#include <utility>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+// clang-format on
+
+#include <atomic>
+#include <cctype>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <unordered_map>
+
+#include "runner/http/http.hpp"
+#include "runner/http/router.hpp"
+
+namespace stackrun::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+// After a 413/400 we stop reading requests but keep reading (and discarding) what the client is
+// still sending, up to this much: closing with unread input makes the kernel send RST, and the
+// client may then lose the error response it has not read yet.
+constexpr std::size_t kMaxDrainBytes = 4 * 1024 * 1024;
+
+std::string_view view(beast::string_view s) {
+  return {s.data(), s.size()};
+}
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+  std::string host = ep.address().to_string();
+  if (ep.address().is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(ep.port());
+}
+
+std::string listen_failure_reason(const error_code& ec) {
+  if (ec == asio::error::address_in_use) return "address in use";
+  if (ec == asio::error::access_denied) return "permission denied";
+  if (ec == boost::system::errc::address_not_available)
+    return "address not available on this machine";
+  return ec.message();
+}
+
+// How a Reply, which may outlive the Server, gets back to the io thread: the Server clears `io`
+// under the mutex before the io_context is destroyed, after which posting is a no-op.
+struct Link {
+  std::mutex mu;
+  asio::io_context* io = nullptr;
+  void post(std::function<void()> fn) {
+    std::lock_guard lock(mu);
+    if (io) asio::post(*io, std::move(fn));
+  }
+};
+
+class Session;
+
+// Everything the io thread owns. Server::Impl is this; sessions hold a reference to it.
+struct State {
+  explicit State(Server::Options o) : options(std::move(o)) { link->io = &io; }
+  ~State();
+  void accept();
+  void shutdown();
+
+  Server::Options options;
+  Router router;
+  asio::io_context io{1};  // concurrency hint: exactly one thread runs it
+  // Keeps run() serving before listen() and between connections, until stop().
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{
+      asio::make_work_guard(io)};
+  tcp::acceptor acceptor{io};
+  asio::steady_timer accept_retry{io};
+  std::shared_ptr<Link> link = std::make_shared<Link>();
+  std::atomic<bool> stopping{false};
+  // io thread only. The registry owns open sessions, including those waiting for a Reply (which
+  // holds only a weak_ptr), so every socket is closed before the io_context goes away.
+  std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions;
+  std::uint64_t next_session_id = 0;
+  std::set<std::shared_ptr<asio::steady_timer>> timers;
+};
+
+// One connection: read a request, run its handler, write the answer, repeat while keep-alive.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(State& state, std::uint64_t id, tcp::socket socket)
+      : state_(state), id_(id), stream_(std::move(socket)) {
+    error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = endpoint_text(peer);
+  }
+  void start() { read(); }
+  // The handler's answer (io thread). Ignored unless this session is waiting for one.
+  void answer(Response response) {
+    if (closed_ || !awaiting_reply_) return;
+    awaiting_reply_ = false;
+    send(std::move(response));
+  }
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    auto keep = shared_from_this();  // erasing the registry entry may drop the last owner
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+    state_.sessions.erase(id_);
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(state_.options.max_body_bytes);
+    stream_.expires_after(state_.options.read_timeout);
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(error_code ec) {
+    if (closed_) return;
+    bool malformed = ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+                     ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+    if (!ec) {
+      dispatch();
+    } else if (ec == bhttp::error::body_limit) {
+      reject(413, "request body larger than " + std::to_string(state_.options.max_body_bytes) +
+                      " bytes");
+    } else if (malformed) {
+      reject(400, "bad request: " + ec.message());
+    } else {
+      close();  // peer went away, read timeout, or the socket was closed by stop()
+    }
+  }
+
+  void dispatch();
+
+  // Answers an unreadable request and closes: the rest of the stream cannot be trusted.
+  void reject(int status, const std::string& message) {
+    keep_alive_ = false;
+    send(error_response(status, message));
+  }
+
+  void send(Response r) {
+    if (r.status < 100 || r.status > 999) {
+      r = error_response(500,
+                         "internal error: handler answered status " + std::to_string(r.status));
+    }
+    response_ = {};
+    response_.version(version_);
+    response_.result(static_cast<unsigned>(r.status));
+    if (!r.content_type.empty()) response_.set(bhttp::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) response_.set(name, value);
+    response_.body() = std::move(r.body);
+    response_.keep_alive(keep_alive_);
+    response_.prepare_payload();
+    stream_.expires_after(state_.options.read_timeout);
+    bhttp::async_write(stream_, response_, [self = shared_from_this()](error_code ec, std::size_t) {
+      if (ec || self->closed_) {
+        self->close();
+      } else if (self->keep_alive_) {
+        self->read();
+      } else {
+        self->linger();
+      }
+    });
+  }
+
+  // Half-closes, then discards input until the client closes (or the limits hit).
+  void linger() {
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(state_.options.read_timeout);
+    buffer_.clear();
+    drain();
+  }
+  void drain() {
+    stream_.async_read_some(buffer_.prepare(64 * 1024),
+                            [self = shared_from_this()](error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->closed_ || self->drained_ > kMaxDrainBytes) {
+                                self->close();
+                              } else {
+                                self->drain();
+                              }
+                            });
+  }
+
+  State& state_;
+  std::uint64_t id_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> response_;  // must outlive async_write
+  std::string remote_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool awaiting_reply_ = false;
+  bool closed_ = false;
+  std::size_t drained_ = 0;
+};
+
+// Shared by every copy of one request's Reply: delivers at most one answer, and a 500 if all
+// copies are dropped unanswered (so a forgetful handler cannot hang a connection forever).
+struct ReplyState {
+  ReplyState(std::shared_ptr<Link> l, std::weak_ptr<Session> s)
+      : link(std::move(l)), session(std::move(s)) {}
+  ~ReplyState() {
+    deliver(error_response(500, "internal error: handler dropped its reply without answering"));
+  }
+  void deliver(Response response) {
+    if (done.exchange(true)) return;
+    link->post([s = session, r = std::move(response)]() mutable {
+      if (auto alive = s.lock()) alive->answer(std::move(r));
+    });
+  }
+  std::shared_ptr<Link> link;
+  std::weak_ptr<Session> session;
+  std::atomic<bool> done{false};
+};
+
+void Session::dispatch() {
+  auto& msg = parser_->get();
+  Request request;
+  request.method = std::string(view(msg.method_string()));
+  Target target = split_target(view(msg.target()));
+  request.path = std::move(target.path);
+  request.query = std::move(target.query);
+  for (const auto& field : msg) {
+    std::string name(view(field.name_string()));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers[std::move(name)] = std::string(view(field.value()));
+  }
+  request.body = std::move(msg.body());
+  request.remote = remote_;
+  version_ = msg.version();
+  keep_alive_ = msg.keep_alive();
+
+  Router::Match match = state_.router.match(request.method, request.path);
+  if (!match.handler) {
+    send(std::move(match.error));
+    return;
+  }
+  request.params = std::move(match.params);
+  awaiting_reply_ = true;
+  stream_.expires_never();  // a long-poll may wait far longer than read_timeout
+  auto reply_state = std::make_shared<ReplyState>(state_.link, weak_from_this());
+  try {
+    (*match.handler)(request, [reply_state](Response r) { reply_state->deliver(std::move(r)); });
+  } catch (const std::exception& e) {
+    reply_state->deliver(error_response(500, std::string("internal error: ") + e.what()));
+  } catch (...) {
+    reply_state->deliver(error_response(500, "internal error: unknown exception"));
+  }
+}
+
+void State::accept() {
+  acceptor.async_accept([this](error_code ec, tcp::socket socket) {
+    if (stopping || !acceptor.is_open()) return;
+    if (ec) {
+      // e.g. EMFILE: retrying at once would spin; try again shortly.
+      accept_retry.expires_after(std::chrono::milliseconds(100));
+      accept_retry.async_wait([this](error_code wait_ec) {
+        if (!wait_ec && !stopping) accept();
+      });
+      return;
+    }
+    // Why no_delay: a response is one write; Nagle would hold its tail for the client's
+    // delayed ACK (~40 ms) on every keep-alive request.
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto id = next_session_id++;
+    auto session = std::make_shared<Session>(*this, id, std::move(socket));
+    sessions.emplace(id, session);
+    session->start();
+    accept();
+  });
+}
+
+void State::shutdown() {
+  stopping = true;
+  error_code ignored;
+  acceptor.close(ignored);
+  accept_retry.cancel();
+  for (const auto& timer : timers) timer->cancel();
+  timers.clear();
+  auto open = std::move(sessions);
+  sessions.clear();
+  for (auto& [id, session] : open) session->close();
+  work.reset();
+  io.stop();
+}
+
+State::~State() {
+  {
+    std::lock_guard lock(link->mu);
+    link->io = nullptr;
+  }
+  // run() has returned, so nothing else touches io-thread state: close sockets while the
+  // io_context they belong to still exists.
+  shutdown();
+}
+
+}  // namespace
+
+struct Server::Impl : State {
+  using State::State;
+};
+
+Server::Server() : Server(Options{}) {}
+Server::Server(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Server::~Server() = default;
+
+void Server::route(const std::string& method, const std::string& pattern, Handler handler) {
+  impl_->router.add(method, pattern, std::move(handler));
+}
+
+Result<int> Server::listen(const std::string& host, int port) {
+  State& s = *impl_;
+  bool v6 = host.find(':') != std::string::npos;
+  std::string where = (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  auto fail = [&](const std::string& why) {
+    return Result<int>::fail("cannot listen on " + where + ": " + why);
+  };
+  if (port < 0 || port > 65535) return fail("port out of range 0-65535");
+  if (s.acceptor.is_open()) return fail("this server is already listening");
+  error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return fail("not an IP address (use e.g. 127.0.0.1 or ::1)");
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+  s.acceptor.open(endpoint.protocol(), ec);
+  // Why SO_REUSEADDR: a restarted server can rebind while its old connections sit in
+  // TIME_WAIT; Linux still refuses a port that another socket is listening on.
+  if (!ec) s.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(endpoint, ec);
+  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  tcp::endpoint bound;
+  if (!ec) bound = s.acceptor.local_endpoint(ec);
+  if (ec) {
+    error_code ignored;
+    s.acceptor.close(ignored);
+    return fail(listen_failure_reason(ec));
+  }
+  asio::post(s.io, [&s] { s.accept(); });  // the acceptor's async work belongs to the io thread
+  return static_cast<int>(bound.port());
+}
+
+void Server::post(std::function<void()> fn) {
+  asio::post(impl_->io, std::move(fn));
+}
+
+void Server::after(std::chrono::milliseconds delay, std::function<void()> fn) {
+  if (impl_->stopping) return;
+  auto deadline = std::chrono::steady_clock::now() + delay;  // from the call, not the post
+  State& s = *impl_;
+  asio::post(s.io, [&s, deadline, fn = std::move(fn)]() mutable {
+    if (s.stopping) return;
+    auto timer = std::make_shared<asio::steady_timer>(s.io, deadline);
+    s.timers.insert(timer);
+    timer->async_wait([&s, timer, fn = std::move(fn)](error_code ec) {
+      s.timers.erase(timer);
+      if (!ec && !s.stopping) fn();
+    });
+  });
+}
+
+void Server::run() {
+  impl_->io.run();
+}
+
+void Server::stop() {
+  impl_->stopping = true;
+  State& s = *impl_;
+  asio::post(s.io, [&s] { s.shutdown(); });
+}
+
+}  // namespace stackrun::http

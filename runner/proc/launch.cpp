@@ -1,0 +1,75 @@
+#include "runner/proc/launch.hpp"
+
+#include <unordered_map>
+
+extern char** environ;  // NOLINT: POSIX declares it nowhere in a header we may include
+
+namespace stackrun::proc {
+
+EnvList merge_env(const EnvList& base, const EnvList& overrides) {
+  EnvList out;
+  out.reserve(base.size() + overrides.size());
+  std::unordered_map<std::string, std::size_t> index;  // name -> position in `out`
+  auto apply = [&](const std::pair<std::string, std::string>& kv) {
+    auto [it, inserted] = index.try_emplace(kv.first, out.size());
+    if (inserted) {
+      out.push_back(kv);
+    } else {
+      out[it->second].second = kv.second;
+    }
+  };
+  for (const auto& kv : base) apply(kv);
+  for (const auto& kv : overrides) apply(kv);
+  return out;
+}
+
+std::optional<std::string> find_env(const EnvList& env, std::string_view name) {
+  for (auto it = env.rbegin(); it != env.rend(); ++it) {
+    if (it->first == name) return it->second;
+  }
+  return std::nullopt;
+}
+
+Launch make_shell_launch(std::string command, EnvList base_env, EnvList overrides, std::string cwd,
+                         core::Duration timeout, core::Duration grace) {
+  Launch launch;
+  launch.argv = {"/bin/sh", "-ec", std::move(command)};
+  launch.env = merge_env(base_env, overrides);
+  launch.cwd = std::move(cwd);
+  launch.timeout = timeout;
+  launch.grace = grace;
+  return launch;
+}
+
+EnvList current_environment() {
+  EnvList out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const std::size_t eq = entry.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    out.emplace_back(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return out;
+}
+
+std::vector<std::string> program_candidates(std::string_view program, std::string_view path_value) {
+  if (program.empty()) return {};
+  if (program.find('/') != std::string_view::npos) return {std::string(program)};
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= path_value.size()) {
+    std::size_t end = path_value.find(':', start);
+    if (end == std::string_view::npos) end = path_value.size();
+    std::string_view dir = path_value.substr(start, end - start);
+    if (!dir.empty()) {
+      std::string candidate(dir);
+      if (candidate.back() != '/') candidate += '/';
+      candidate += program;
+      out.push_back(std::move(candidate));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace stackrun::proc
