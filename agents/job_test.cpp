@@ -1,0 +1,42 @@
+#include "agents/job.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace stackrun::agent {
+namespace {
+
+TEST(CiVariables, WoodpeckerNamesAndOurs) {
+  ClaimedJob j;
+  j.repo_url = "/srv/infra";
+  j.commit = "abc";
+  j.ref = "refs/heads/master";
+  j.message = "bump grafana";
+  j.event = "push";
+  j.run_id = 7;
+  j.n = 2;
+  j.stack = "stacks/grafana";
+  j.tier = "apps";
+  const auto env = ci_variables(j);
+  std::map<std::string, std::string> m(env.begin(), env.end());
+  EXPECT_EQ(m.size(), env.size()) << "no duplicate names";
+  EXPECT_EQ(m["CI_COMMIT_BRANCH"], "master");
+  EXPECT_EQ(m["CI_COMMIT_SHA"], "abc");
+  EXPECT_EQ(m["CI_PIPELINE_EVENT"], "push");
+  EXPECT_EQ(m["CI_COMMIT_MESSAGE"], "bump grafana");
+  EXPECT_EQ(m["STACKRUN_RUN_ID"], "7");
+  EXPECT_EQ(m["STACKRUN_ATTEMPT"], "2");
+  EXPECT_EQ(m["STACKRUN_STACK"], "stacks/grafana");
+}
+
+TEST(CiVariables, TagRefHasNoBranch) {
+  ClaimedJob j;
+  j.ref = "refs/tags/v1";
+  const auto env = ci_variables(j);
+  std::map<std::string, std::string> m(env.begin(), env.end());
+  EXPECT_EQ(m["CI_COMMIT_BRANCH"], "");
+}
+
+}  // namespace
+}  // namespace stackrun::agent

@@ -1,0 +1,87 @@
+#pragma once
+// Thin RAII wrapper over sqlite3: connections, prepared statements, transactions.
+// Every sqlite3 return code is checked; failures throw DbError (the store cannot continue
+// on a broken database), anticipated outcomes (no row, 0 changes) are values.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace stackrun::store {
+
+struct DbError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, std::string_view sql);
+  ~Stmt();
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  // Binds by 1-based index; returns *this for chaining.
+  Stmt& bind(int i, std::int64_t v);
+  Stmt& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+  Stmt& bind(int i, std::string_view v);
+  Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+  Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+  Stmt& bind_blob(int i, std::string_view v);
+  Stmt& bind_null(int i);
+  Stmt& bind(int i, const std::optional<std::int64_t>& v) { return v ? bind(i, *v) : bind_null(i); }
+
+  // Advances; true while a row is available.
+  bool step();
+  // Runs to completion (for statements without rows).
+  void exec();
+
+  std::int64_t i64(int col) const;
+  std::optional<std::int64_t> opt_i64(int col) const;
+  std::string text(int col) const;  // "" for NULL
+  bool is_null(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* st_ = nullptr;
+};
+
+class Db {
+ public:
+  // Opens (creating) the file; WAL mode, foreign keys, a busy timeout.
+  explicit Db(const std::string& path);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  void exec(std::string_view sql);  // one or more statements, no results
+  Stmt prepare(std::string_view sql) { return Stmt(db_, sql); }
+  std::int64_t last_insert_id() const;
+  int changes() const;  // rows changed by the last statement
+  sqlite3* raw() { return db_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back if commit() was not reached. Immediate: the write
+// lock is taken up front, so a conditional UPDATE inside cannot lose a race to another writer.
+class Tx {
+ public:
+  explicit Tx(Db& db);
+  ~Tx();
+  Tx(const Tx&) = delete;
+  Tx& operator=(const Tx&) = delete;
+  void commit();
+
+ private:
+  Db& db_;
+  bool done_ = false;
+};
+
+}  // namespace stackrun::store

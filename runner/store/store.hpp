@@ -1,0 +1,91 @@
+#pragma once
+// The store: typed reads and writes over SQLite. It makes no decisions: the coordinator
+// (runner/server) composes these inside one Tx per state transition, and the conditional
+// updates here (returning whether they won) make a transition impossible to win twice.
+// Not thread-safe: one Store per thread (the server uses it from its io thread only).
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runner/store/db.hpp"
+#include "runner/store/rows.hpp"
+
+namespace stackrun::store {
+
+class Store {
+ public:
+  // Opens/creates the database file and migrates it. Throws DbError when it cannot.
+  explicit Store(const std::string& path);
+
+  Db& db() { return db_; }
+  Tx begin() { return Tx(db_); }
+
+  // --- repos, agents, tokens
+  Id upsert_repo(const std::string& name, const std::string& url, const std::string& branch, Millis now);
+  std::optional<RepoRow> repo_by_name(const std::string& name);
+  std::optional<RepoRow> repo_by_id(Id id);
+  std::vector<RepoRow> repos();
+  Id create_agent(const std::string& name, const std::string& token_hash, const std::string& labels,
+                  int capacity, Millis now);
+  std::optional<AgentRow> agent_by_token_hash(const std::string& token_hash);
+  void touch_agent(Id agent_id, Millis now);
+  void ensure_api_token(const std::string& name, const std::string& token_hash, Millis now);
+  bool api_token_exists(const std::string& token_hash);
+
+  // --- runs and jobs
+  Id insert_run(const NewRun& run, Millis now);  // jobs inserted too; statuses as given
+  std::optional<RunRow> run(Id id);
+  std::vector<RunRow> recent_runs(int limit);
+  std::vector<RunRow> runs_with_status(const std::string& status);
+  bool set_run_status(Id run_id, const std::string& from, const std::string& to, Millis now);
+  void set_run_summary(Id run_id, const std::string& summary);
+  void request_cancel(Id run_id, int level);
+  std::vector<JobRow> jobs_of_run(Id run_id);
+  std::optional<JobRow> job(Id id);
+  // Conditional job transition: true iff the job was in `from` and is now in `to`.
+  bool transition_job(Id job_id, const std::string& from, const std::string& to,
+                      const std::string& result_reason, std::optional<Millis> finished_at,
+                      Millis not_before = 0);
+  // queued jobs whose not_before has passed, in claim order (run, tier, id).
+  std::vector<JobRow> claimable_jobs(Millis now);
+  // jobs currently running anywhere (for the one-per-stack and parallelism checks).
+  std::vector<JobRow> running_jobs();
+  // Bumps the job's epoch and marks it running iff it is still queued. Returns the new epoch.
+  std::optional<std::int64_t> claim_job(Id job_id);
+
+  // --- attempts
+  Id insert_attempt(Id job_id, int n, Id agent_id, std::int64_t epoch, Millis lease_expires_at, Millis now);
+  std::optional<AttemptRow> attempt(Id id);
+  std::vector<AttemptRow> attempts_of_job(Id job_id);
+  std::vector<AttemptRow> expired_attempts(Millis now);
+  bool extend_lease(Id attempt_id, std::int64_t epoch, Millis lease_expires_at);
+  // Every running lease is pushed to at least `until` (server restart grace).
+  void extend_all_leases(Millis until);
+  struct Finish {
+    std::int64_t exit_code = 0;
+    std::string cls, rule, line, lock_json;
+    int line_no = 0;
+  };
+  // running -> `status` (finished|lost|interrupted) iff still running under `epoch`.
+  bool finish_attempt(Id attempt_id, std::int64_t epoch, const std::string& status,
+                      const std::optional<Finish>& f, Millis now);
+
+  // --- logs
+  // Stores chunk (attempt_id, seq) once; false if it was already there.
+  bool insert_chunk(Id run_id, Id job_id, Id attempt_id, std::int64_t seq, const std::string& data, Millis now);
+  void insert_sys_line(Id run_id, std::optional<Id> job_id, const std::string& line, Millis now);
+  // Chunks of a run with id > after, in id order; `label` filters by job label ("" = all).
+  std::vector<ChunkRow> chunks_after(Id run_id, Id after, const std::string& label, int limit);
+
+  // --- per-stack state
+  std::map<std::string, std::string> applied_commits(Id repo_id);  // stack -> commit
+  // Records a successful apply of run `run_id` unless a later run already recorded one.
+  void record_applied(Id repo_id, const std::string& stack, const std::string& commit, Id run_id, Millis now);
+
+ private:
+  Db db_;
+};
+
+}  // namespace stackrun::store
