@@ -1,0 +1,68 @@
+#include "runner/git/libgit2_util.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace stackrun::git::detail {
+
+Status init_libgit2() {
+  // git_libgit2_init is reference counted and thread-safe; a function-local static makes the
+  // one call race-free too. We never call git_libgit2_shutdown: objects may live until exit.
+  static const int rc = git_libgit2_init();
+  if (rc < 0) return Status::fail("cannot initialise libgit2: " + last_error(rc));
+  return ok_status();
+}
+
+std::string last_error(int rc) {
+  const git_error* e = git_error_last();
+  if (e && e->message && *e->message) return e->message;
+  return "libgit2 error " + std::to_string(rc);
+}
+
+Result<RepoPtr> open_at(const std::string& path) {
+  if (auto s = init_libgit2(); !s) return Error{s.error()};
+  git_repository* raw = nullptr;
+  const int rc =
+      git_repository_open_ext(&raw, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr);
+  RepoPtr repo(raw);
+  if (rc < 0)
+    return Result<RepoPtr>::fail("cannot open git repository " + path + ": " + last_error(rc));
+  return repo;
+}
+
+Result<CommitPtr> lookup_commit(git_repository* repo, const std::string& repo_path,
+                                std::string_view rev) {
+  const std::string spec(rev);
+  git_object* raw = nullptr;
+  int rc = git_revparse_single(&raw, repo, spec.c_str());
+  ObjectPtr obj(raw);
+  if (rc < 0) {
+    return Result<CommitPtr>::fail(repo_path + ": cannot resolve revision \"" + spec +
+                                   "\": " + last_error(rc));
+  }
+  git_object* peeled = nullptr;
+  rc = git_object_peel(&peeled, obj.get(), GIT_OBJECT_COMMIT);
+  if (rc < 0) {
+    return Result<CommitPtr>::fail(repo_path + ": revision \"" + spec +
+                                   "\" does not name a commit: " + last_error(rc));
+  }
+  return CommitPtr(reinterpret_cast<git_commit*>(peeled));
+}
+
+std::string to_hex(const git_oid* id) {
+  char buf[GIT_OID_HEXSZ + 1];
+  git_oid_tostr(buf, sizeof buf, id);
+  return buf;
+}
+
+std::string commit_label(std::string_view rev, const git_oid* id) {
+  const std::string hex = to_hex(id);
+  const std::string shortid = hex.substr(0, 7);
+  std::string lower(rev);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!lower.empty() && hex.compare(0, lower.size(), lower) == 0) return shortid;
+  return std::string(rev) + " (" + shortid + ")";
+}
+
+}  // namespace stackrun::git::detail

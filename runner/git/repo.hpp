@@ -1,0 +1,62 @@
+#pragma once
+// Read-only view of a git repository at given commits, plus the agent's workspace helpers.
+// The real adapter is libgit2 (repo.cpp, workspace.cpp); nothing outside runner/git includes
+// git2.h. Every `commit` argument below is any revision git accepts (sha, short sha, branch,
+// tag, HEAD~1), peeled to a commit; unless noted, errors start with the repository path and
+// name the revision, e.g. `/r: cannot resolve revision "x": revspec 'x' not found`.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runner/core/result.hpp"
+
+namespace stackrun::git {
+
+struct ChangedPath {
+  enum class Kind { added, modified, deleted, renamed, typechange } kind = Kind::modified;
+  std::string path;      // new path (for deleted: the removed path)
+  std::string old_path;  // renamed: the previous path; otherwise equal to path
+};
+
+struct CommitInfo {
+  std::string sha, message, author;
+  long long time = 0;  // seconds since epoch
+};
+
+class Repo {
+ public:
+  virtual ~Repo() = default;
+  // Full 40-hex id of the commit `rev` names (sha, short sha, branch, tag, HEAD~1...).
+  virtual Result<std::string> resolve(std::string_view rev) const = 0;
+  // Bytes of `path` (repo-relative) at `commit`. Absent: `/r: no file "p" at commit 1a2b3c4`
+  // (a non-sha rev shows as `main (1a2b3c4)`); a directory: `/r: "p" at commit ... is not a file`.
+  virtual Result<std::string> read_file(std::string_view commit, std::string_view path) const = 0;
+  // Every file (blob: regular file or symlink) path in the commit's tree, sorted; no
+  // directories, no submodules.
+  virtual Result<std::vector<std::string>> list_files(std::string_view commit) const = 0;
+  // Tree-to-tree diff of two commits, sorted by path: added, modified, deleted (path = the
+  // removed path), renamed (git's 50% similarity; old_path set) and typechange.
+  virtual Result<std::vector<ChangedPath>> diff(std::string_view from, std::string_view to) const = 0;
+  virtual Result<CommitInfo> commit_info(std::string_view commit) const = 0;
+};
+
+// Opens the repository exactly at `path` (work tree or bare; no search in parent
+// directories). Thread-safe to call concurrently; each Repo must be used by one thread at a
+// time. Error: `cannot open git repository <path>: <libgit2 reason>`.
+Result<std::unique_ptr<Repo>> open_repo(const std::string& path);
+
+// Ensures `cache_dir` holds a bare clone of `url` (a path or file:// URL here) containing
+// `commit` (a hex id, 4-40 digits: branch names would be stale in a cache); clones when
+// missing, else fetches all branches and tags (forced) when the commit is not there yet.
+// Safe for several threads or processes sharing one cache_dir: cloning and fetching happen
+// under an flock on `cache_dir + ".lock"`, and a clone is built beside the cache and renamed
+// into place. Error when the commit is on no branch or tag of `url` after the fetch.
+Status ensure_commit(const std::string& url, const std::string& cache_dir, std::string_view commit);
+
+// Writes the tree of `commit` from the repository at `repo_dir` into `dest_dir` (created;
+// must not exist or be empty). No .git in the result: a workspace is a snapshot. Nothing is
+// written into `repo_dir` (no index), so many jobs may check out of one cache at once.
+Status checkout_commit(const std::string& repo_dir, std::string_view commit, const std::string& dest_dir);
+
+}  // namespace stackrun::git

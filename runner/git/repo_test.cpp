@@ -1,0 +1,346 @@
+// Integration: the libgit2 adapter against real repositories built with the git CLI.
+#include "runner/git/repo.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/run_command.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace stackrun::git {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_command;
+using testing::TempDir;
+using testing::write_file;
+
+// A scratch repository at <tmp>/work on branch main, with a fixed identity and clock so
+// commits are reproducible and no user or system git config leaks in.
+class GitRepoTest : public ::testing::Test {
+ protected:
+  std::string git(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"git", "-C", work_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = run_command(argv, "", std::chrono::seconds(60), env_);
+    EXPECT_EQ(r.exit_code, 0) << "git failed: " << r.err;
+    while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+    return r.out;
+  }
+  void write(const std::string& rel, const std::string& content) {
+    write_file(fs::path(work_) / rel, content);
+  }
+  std::string commit(const std::string& message) {
+    git({"add", "-A"});
+    git({"commit", "-q", "--allow-empty", "-m", message});
+    return git({"rev-parse", "HEAD"});
+  }
+  std::unique_ptr<Repo> open() {
+    auto r = open_repo(work_);
+    EXPECT_TRUE(r.ok()) << r.error();
+    return r.ok() ? std::move(*r) : nullptr;
+  }
+  static std::string slurp(const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  }
+
+  void SetUp() override {
+    fs::create_directories(work_);
+    git({"init", "-q", "-b", "main"});
+  }
+
+  TempDir tmp_{"stackrun-git"};
+  std::string work_ = (tmp_.path() / "work").string();
+  std::map<std::string, std::string> env_{{"GIT_AUTHOR_NAME", "Ada"},
+                                          {"GIT_AUTHOR_EMAIL", "ada@example.org"},
+                                          {"GIT_COMMITTER_NAME", "Ada"},
+                                          {"GIT_COMMITTER_EMAIL", "ada@example.org"},
+                                          {"GIT_AUTHOR_DATE", "2024-01-02T03:04:05Z"},
+                                          {"GIT_COMMITTER_DATE", "2024-01-02T03:04:05Z"},
+                                          {"GIT_CONFIG_GLOBAL", "/dev/null"},
+                                          {"GIT_CONFIG_NOSYSTEM", "1"}};
+};
+
+TEST_F(GitRepoTest, ResolveBranchShortShaTagAndAncestor) {
+  write("a.txt", "1\n");
+  const std::string first = commit("first");
+  write("a.txt", "2\n");
+  const std::string second = commit("second");
+  git({"tag", "v1", first});
+  auto repo = open();
+  ASSERT_TRUE(repo);
+  EXPECT_EQ(*repo->resolve("main"), second);
+  EXPECT_EQ(*repo->resolve("HEAD"), second);
+  EXPECT_EQ(*repo->resolve("HEAD~1"), first);
+  EXPECT_EQ(*repo->resolve(first.substr(0, 7)), first);
+  EXPECT_EQ(*repo->resolve(second), second);
+  EXPECT_EQ(*repo->resolve("v1"), first);
+}
+
+TEST_F(GitRepoTest, ResolveUnknownRevisionNamesRepoAndRev) {
+  write("a.txt", "1\n");
+  commit("first");
+  auto repo = open();
+  ASSERT_TRUE(repo);
+  auto r = repo->resolve("no-such-branch");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(
+      r.error(),
+      work_ + ": cannot resolve revision \"no-such-branch\": revspec 'no-such-branch' not found");
+}
+
+TEST_F(GitRepoTest, OpenMissingRepositoryFails) {
+  auto r = open_repo((tmp_.path() / "nope").string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(
+      r.error().rfind("cannot open git repository " + (tmp_.path() / "nope").string() + ": ", 0),
+      0u)
+      << r.error();
+}
+
+TEST_F(GitRepoTest, ReadFileAtEachCommit) {
+  write("stacks/app/terragrunt.hcl", "old\n");
+  const std::string first = commit("first");
+  write("stacks/app/terragrunt.hcl", "new\n");
+  const std::string second = commit("second");
+  auto repo = open();
+  ASSERT_TRUE(repo);
+  EXPECT_EQ(*repo->read_file(first, "stacks/app/terragrunt.hcl"), "old\n");
+  EXPECT_EQ(*repo->read_file(second, "stacks/app/terragrunt.hcl"), "new\n");
+  EXPECT_EQ(*repo->read_file("main", "stacks/app/terragrunt.hcl"), "new\n");
+}
+
+TEST_F(GitRepoTest, ReadFileErrorsNameThePathAndCommit) {
+  write("stacks/app/terragrunt.hcl", "x\n");
+  const std::string sha = commit("first");
+  auto repo = open();
+  ASSERT_TRUE(repo);
+  auto missing = repo->read_file(sha, ".stackrun/apply.yml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error(),
+            work_ + ": no file \".stackrun/apply.yml\" at commit " + sha.substr(0, 7));
+  auto by_branch = repo->read_file("main", "nope.txt");
+  ASSERT_FALSE(by_branch.ok());
+  EXPECT_EQ(by_branch.error(),
+            work_ + ": no file \"nope.txt\" at commit main (" + sha.substr(0, 7) + ")");
+  auto dir = repo->read_file(sha, "stacks/app");
+  ASSERT_FALSE(dir.ok());
+  EXPECT_EQ(dir.error(),
+            work_ + ": \"stacks/app\" at commit " + sha.substr(0, 7) + " is not a file");
+}
+
+TEST_F(GitRepoTest, ListFilesIsSortedAndHoldsOnlyFiles) {
+  write("z.txt", "");
+  write("stacks/b/terragrunt.hcl", "");
+  write("stacks/a/terragrunt.hcl", "");
+  write("stacks/a/modules/x.tf", "");
+  write(".stackrun/apply.yml", "");
+  const std::string sha = commit("files");
+  auto repo = open();
+  ASSERT_TRUE(repo);
+  auto files = repo->list_files(sha);
+  ASSERT_TRUE(files.ok()) << files.error();
+  EXPECT_EQ(*files, (std::vector<std::string>{".stackrun/apply.yml", "stacks/a/modules/x.tf",
+                                              "stacks/a/terragrunt.hcl", "stacks/b/terragrunt.hcl",
+                                              "z.txt"}));
+}
+
+TEST_F(GitRepoTest, DiffReportsAddModifyDeleteAndRename) {
+  const std::string body = "locals {\n  name = \"moved\"\n  size = 3\n  zone = \"eu\"\n}\n";
+  write("keep.txt", "same\n");
+  write("mod.txt", "before\n");
+  write("gone.txt", "bye\n");
+  write("stacks/old/main.tf", body);
+  const std::string from = commit("from");
+  write("mod.txt", "after\n");
+  fs::remove(fs::path(work_) / "gone.txt");
+  write("added.txt", "hi\n");
+  git({"mv", "stacks/old", "stacks/new"});
+  const std::string to = commit("to");
+  auto repo = open();
+  ASSERT_TRUE(repo);
+  auto d = repo->diff(from, to);
+  ASSERT_TRUE(d.ok()) << d.error();
+  using K = ChangedPath::Kind;
+  ASSERT_EQ(d->size(), 4u);
+  EXPECT_EQ((*d)[0].path, "added.txt");
+  EXPECT_EQ((*d)[0].kind, K::added);
+  EXPECT_EQ((*d)[0].old_path, "added.txt");
+  EXPECT_EQ((*d)[1].path, "gone.txt");
+  EXPECT_EQ((*d)[1].kind, K::deleted);
+  EXPECT_EQ((*d)[1].old_path, "gone.txt");
+  EXPECT_EQ((*d)[2].path, "mod.txt");
+  EXPECT_EQ((*d)[2].kind, K::modified);
+  EXPECT_EQ((*d)[3].path, "stacks/new/main.tf");
+  EXPECT_EQ((*d)[3].kind, K::renamed);
+  EXPECT_EQ((*d)[3].old_path, "stacks/old/main.tf");
+  auto none = repo->diff(to, to);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(GitRepoTest, DiffOfUnknownCommitFails) {
+  write("a.txt", "1\n");
+  const std::string sha = commit("first");
+  auto repo = open();
+  ASSERT_TRUE(repo);
+  auto d = repo->diff("deadbeefdeadbeefdeadbeefdeadbeefdeadbeef", sha);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(
+      d.error().rfind(
+          work_ + ": cannot resolve revision \"deadbeefdeadbeefdeadbeefdeadbeefdeadbeef\": ", 0),
+      0u)
+      << d.error();
+}
+
+TEST_F(GitRepoTest, CommitInfo) {
+  write("a.txt", "1\n");
+  const std::string sha = commit("apply dbaas\n\nbody line");
+  auto repo = open();
+  ASSERT_TRUE(repo);
+  auto info = repo->commit_info("main");
+  ASSERT_TRUE(info.ok()) << info.error();
+  EXPECT_EQ(info->sha, sha);
+  EXPECT_EQ(info->message, "apply dbaas\n\nbody line\n");
+  EXPECT_EQ(info->author, "Ada <ada@example.org>");
+  EXPECT_EQ(info->time, 1704164645);
+}
+
+TEST_F(GitRepoTest, EnsureCommitClonesThenFetchesNewCommits) {
+  write("a.txt", "1\n");
+  const std::string first = commit("first");
+  const std::string cache = (tmp_.path() / "cache" / "work.git").string();
+
+  ASSERT_TRUE(ensure_commit(work_, cache, first).ok());
+  EXPECT_TRUE(fs::exists(cache + "/HEAD")) << "a bare clone";
+  EXPECT_FALSE(fs::exists(cache + "/.git"));
+  EXPECT_FALSE(fs::exists(cache + ".tmp"));
+  {
+    auto cached = open_repo(cache);
+    ASSERT_TRUE(cached.ok()) << cached.error();
+    EXPECT_EQ(*(*cached)->resolve(first), first);
+  }
+
+  write("a.txt", "2\n");
+  const std::string second = commit("second");
+  git({"checkout", "-q", "-b", "feature"});
+  write("b.txt", "feature\n");
+  const std::string on_branch = commit("feature work");
+  ASSERT_TRUE(ensure_commit(work_, cache, second).ok());
+  auto cached = open_repo(cache);
+  ASSERT_TRUE(cached.ok()) << cached.error();
+  EXPECT_EQ(*(*cached)->resolve(second), second);
+  EXPECT_EQ(*(*cached)->resolve("refs/heads/main"), second) << "branches are mirrored";
+  EXPECT_EQ(*(*cached)->resolve("refs/heads/feature"), on_branch);
+  EXPECT_EQ(*(*cached)->read_file(second, "a.txt"), "2\n");
+  // Present already: no fetch needed, still fine (also by short id).
+  EXPECT_TRUE(ensure_commit(work_, cache, second.substr(0, 10)).ok());
+}
+
+TEST_F(GitRepoTest, EnsureCommitTrailingSlashNamesTheSameCache) {
+  write("a.txt", "1\n");
+  const std::string sha = commit("first");
+  const fs::path cache = tmp_.path() / "c.git";
+  auto s = ensure_commit(work_, cache.string() + "/", sha);
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_TRUE(fs::exists(tmp_.path() / "c.git.lock"));
+  EXPECT_FALSE(fs::exists(cache / ".lock"));
+  EXPECT_TRUE(fs::exists(cache / "HEAD"));
+}
+
+TEST_F(GitRepoTest, EnsureCommitErrors) {
+  write("a.txt", "1\n");
+  commit("first");
+  const std::string cache = (tmp_.path() / "cache.git").string();
+  auto bad_id = ensure_commit(work_, cache, "main");
+  ASSERT_FALSE(bad_id.ok());
+  EXPECT_EQ(bad_id.error(),
+            "ensure_commit: \"main\" is not a commit id (4 to 40 hex digits); resolve it first");
+  const std::string ghost = "0123456789abcdef0123456789abcdef01234567";
+  auto missing = ensure_commit(work_, cache, ghost);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error(), "commit " + ghost + " is not on any branch or tag of " + work_ +
+                                 " (fetched into " + cache + ")");
+  auto no_source =
+      ensure_commit((tmp_.path() / "nowhere").string(), (tmp_.path() / "c2.git").string(), ghost);
+  ASSERT_FALSE(no_source.ok());
+  EXPECT_EQ(
+      no_source.error().rfind("cannot clone " + (tmp_.path() / "nowhere").string() + " into ", 0),
+      0u)
+      << no_source.error();
+  EXPECT_FALSE(fs::exists(tmp_.path() / "c2.git"));
+}
+
+TEST_F(GitRepoTest, EnsureCommitConcurrentOnOneCache) {
+  write("a.txt", "1\n");
+  const std::string sha = commit("first");
+  const std::string cache = (tmp_.path() / "shared.git").string();
+  std::vector<std::string> errors(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < errors.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto s = ensure_commit(work_, cache, sha);
+      if (!s) errors[i] = s.error();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors) EXPECT_EQ(e, "");
+  auto cached = open_repo(cache);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(*(*cached)->resolve(sha), sha);
+}
+
+TEST_F(GitRepoTest, CheckoutCommitWritesASnapshotWithoutDotGit) {
+  write("stacks/app/terragrunt.hcl", "v1\n");
+  write("scripts/run.sh", "#!/bin/sh\n");
+  fs::permissions(fs::path(work_) / "scripts/run.sh", fs::perms::owner_exec, fs::perm_options::add);
+  const std::string first = commit("first");
+  write("stacks/app/terragrunt.hcl", "v2\n");
+  write("later.txt", "x\n");
+  commit("second");
+  const std::string cache = (tmp_.path() / "cache.git").string();
+  ASSERT_TRUE(ensure_commit(work_, cache, first).ok());
+
+  const fs::path dest = tmp_.path() / "jobs" / "1";
+  auto s = checkout_commit(cache, first, dest.string());
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(slurp(dest / "stacks/app/terragrunt.hcl"), "v1\n");
+  EXPECT_FALSE(fs::exists(dest / "later.txt"));
+  EXPECT_FALSE(fs::exists(dest / ".git"));
+  EXPECT_TRUE((fs::status(dest / "scripts/run.sh").permissions() & fs::perms::owner_exec) !=
+              fs::perms::none);
+  EXPECT_FALSE(fs::exists(cache + "/index")) << "the shared cache is not written to";
+
+  // From a work tree too, into an existing empty directory.
+  const fs::path dest2 = tmp_.path() / "jobs" / "2";
+  fs::create_directories(dest2);
+  ASSERT_TRUE(checkout_commit(work_, "main", dest2.string()).ok());
+  EXPECT_EQ(slurp(dest2 / "stacks/app/terragrunt.hcl"), "v2\n");
+  EXPECT_EQ(slurp(dest2 / "later.txt"), "x\n");
+  EXPECT_FALSE(fs::exists(dest2 / ".git"));
+}
+
+TEST_F(GitRepoTest, CheckoutCommitRefusesNonEmptyTarget) {
+  write("a.txt", "1\n");
+  const std::string sha = commit("first");
+  const fs::path dest = tmp_.path() / "busy";
+  write_file(dest / "leftover", "x");
+  auto s = checkout_commit(work_, sha, dest.string());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error(),
+            "cannot check out into " + dest.string() + ": it exists and is not an empty directory");
+  auto bad = checkout_commit(work_, "nope", (tmp_.path() / "x").string());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error(), work_ + ": cannot resolve revision \"nope\": revspec 'nope' not found");
+}
+
+}  // namespace
+}  // namespace stackrun::git

@@ -1,0 +1,194 @@
+// The planner: stack discovery, change selection (direct and shared-file), exclusions and tier
+// order, all over plain strings. Paths are repo-relative, '/'-separated, without "./".
+#include "runner/plan/planner.hpp"
+
+#include <algorithm>
+#include <set>
+#include <string_view>
+#include <tuple>
+
+#include "runner/core/glob.hpp"
+
+namespace stackrun::plan {
+namespace {
+
+// "./stacks/" -> "stacks"; "." and "./" -> "" (the repo root).
+std::string normalise_dir(std::string_view d) {
+  while (d.substr(0, 2) == "./") d.remove_prefix(2);
+  while (!d.empty() && d.back() == '/') d.remove_suffix(1);
+  if (d == ".") return "";
+  return std::string(d);
+}
+
+// True if `path` is strictly inside directory `dir` ("" = the repo root holds everything).
+bool inside(std::string_view path, std::string_view dir) {
+  if (dir.empty()) return !path.empty();
+  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+         path[dir.size()] == '/';
+}
+
+// `path` is `dir` itself or inside it.
+bool at_or_below(std::string_view path, std::string_view dir) {
+  return path == dir || inside(path, dir);
+}
+
+std::string_view parent_dir(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
+}
+
+// Stack path relative to the discovery root, as tier/exclude/human_only globs see it.
+std::string relative_to_root(const std::string& stack, const std::string& root) {
+  return root.empty() ? stack : stack.substr(root.size() + 1);
+}
+
+// Index (in list order) of the tier a stack belongs to: first tier with a matching glob,
+// else the catch-all tier (no `stacks`), else none.
+std::optional<size_t> tier_of(const std::string& rel, const std::vector<pipelines::Tier>& tiers) {
+  for (size_t i = 0; i < tiers.size(); ++i)
+    for (const auto& g : tiers[i].stacks)
+      if (core::glob_match(g, rel)) return i;
+  for (size_t i = 0; i < tiers.size(); ++i)
+    if (tiers[i].stacks.empty()) return i;
+  return std::nullopt;
+}
+
+// Execution position of each tier (by list index): topological over `needs`, ties broken by
+// list order. Unknown needs are ignored; a cycle (the loader rejects them) falls back to
+// list order for the tiers left.
+std::vector<int> tier_positions(const std::vector<pipelines::Tier>& tiers) {
+  const size_t n = tiers.size();
+  std::vector<int> pos(n, -1);
+  std::vector<std::vector<size_t>> deps(n);
+  for (size_t i = 0; i < n; ++i)
+    for (const auto& need : tiers[i].needs)
+      for (size_t j = 0; j < n; ++j)
+        if (j != i && tiers[j].name == need) deps[i].push_back(j);
+  int next = 0;
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (size_t i = 0; i < n; ++i) {
+      if (pos[i] >= 0) continue;
+      const bool ready =
+          std::all_of(deps[i].begin(), deps[i].end(), [&](size_t j) { return pos[j] >= 0; });
+      if (ready) {
+        pos[i] = next++;
+        progress = true;
+        break;  // restart from the first tier: the lowest ready index always goes next
+      }
+    }
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (pos[i] < 0) pos[i] = next++;
+  return pos;
+}
+
+// What one base commit's changes mean: direct paths and shared (non-stack) files in the root.
+struct ChangeView {
+  const std::vector<std::string>* paths = nullptr;
+  std::vector<const std::string*> shared;  // in order; each inside the root, in no stack
+};
+
+ChangeView view_of(const std::vector<std::string>& paths, const std::set<std::string>& stacks,
+                   const std::string& root) {
+  ChangeView v{&paths, {}};
+  for (const auto& p : paths) {
+    if (!root.empty() && !inside(p, root)) continue;  // outside the root: selects nothing
+    bool in_stack = false;
+    for (std::string_view dir = parent_dir(p); !dir.empty() && !in_stack; dir = parent_dir(dir))
+      in_stack = stacks.count(std::string(dir)) > 0;
+    if (!in_stack) v.shared.push_back(&p);
+  }
+  return v;
+}
+
+// Why `stack` runs, or nullopt if nothing selects it. A direct change wins over a shared file.
+std::optional<std::string> change_reason(const std::string& stack, const ChangeView& v) {
+  for (const auto& p : *v.paths)
+    if (inside(p, stack)) return "changed: " + p;
+  for (const std::string* p : v.shared)
+    if (at_or_below(stack, parent_dir(*p))) return "shared file changed: " + *p;
+  return std::nullopt;
+}
+
+}  // namespace
+
+pipelines::Pipeline synthetic_pipeline(const pipelines::Discovery& d) {
+  pipelines::Pipeline p;
+  p.name = "plan-stacks";
+  p.kind = pipelines::Kind::apply;
+  p.stacks = d;
+  p.tiers.push_back(pipelines::Tier{"all", {}, 1, {}, {}});
+  return p;
+}
+
+std::vector<std::string> discover_stacks(const std::vector<std::string>& files,
+                                         const pipelines::Discovery& d) {
+  const std::string root = normalise_dir(d.root);
+  const std::string suffix = "/" + d.marker;
+  std::set<std::string> stacks;
+  for (const auto& f : files) {
+    if (f.size() <= suffix.size() ||
+        f.compare(f.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    std::string dir = f.substr(0, f.size() - suffix.size());
+    if (inside(dir, root))
+      stacks.insert(std::move(dir));  // a marker in the root itself is a parent
+  }
+  return {stacks.begin(), stacks.end()};
+}
+
+Plan plan_stacks(const PlanInput& in) {
+  static const pipelines::Pipeline fallback = synthetic_pipeline(pipelines::Discovery{});
+  const pipelines::Pipeline& p = in.pipeline ? *in.pipeline : fallback;
+  const std::string root = normalise_dir(p.stacks.root);
+  const std::set<std::string> at_to(in.stacks_at_to.begin(), in.stacks_at_to.end());
+  const bool all = in.select_all || p.stacks.select == pipelines::Discovery::Select::all;
+  const std::vector<int> positions = tier_positions(p.tiers);
+
+  std::map<std::string, ChangeView> views;  // per base commit, computed once
+  auto reason_for = [&](const std::string& stack) -> std::optional<std::string> {
+    if (all) return std::string("select: all");
+    const auto base = in.base_of.find(stack);
+    if (base == in.base_of.end() || base->second.empty())
+      return std::string("no previous apply recorded");
+    const auto changes = in.changed_since.find(base->second);
+    if (changes == in.changed_since.end()) return "no diff available from " + base->second;
+    auto v = views.find(base->second);
+    if (v == views.end())
+      v = views.emplace(base->second, view_of(changes->second, at_to, root)).first;
+    return change_reason(stack, v->second);
+  };
+
+  Plan plan;
+  for (const auto& stack : at_to) {
+    auto reason = reason_for(stack);
+    if (!reason) continue;
+    const std::string rel = inside(stack, root) ? relative_to_root(stack, root) : stack;
+    const auto tier = tier_of(rel, p.tiers);
+    const std::string tier_name = tier ? p.tiers[*tier].name : "";
+    auto excluded_by = [&]() -> std::optional<std::string> {
+      for (const auto& g : p.stacks.exclude)
+        if (core::glob_match(g, rel)) return "excluded by stacks.exclude (" + g + ")";
+      for (const auto& [g, why] : p.stacks.human_only)
+        if (core::glob_match(g, rel)) return "human-only: " + why;
+      if (!tier) return std::string("in no tier");
+      return std::nullopt;
+    }();
+    if (excluded_by) {
+      plan.excluded.push_back({stack, *excluded_by, tier_name});
+      continue;
+    }
+    plan.stacks.push_back({stack, tier_name, positions[*tier], std::move(*reason)});
+  }
+  std::stable_sort(plan.stacks.begin(), plan.stacks.end(),
+                   [](const PlannedStack& a, const PlannedStack& b) {
+                     return std::tie(a.tier_index, a.path) < std::tie(b.tier_index, b.path);
+                   });
+  const std::set<std::string> known(in.previously_known.begin(), in.previously_known.end());
+  for (const auto& s : known)
+    if (!at_to.count(s)) plan.removed.push_back(s);
+  return plan;
+}
+
+}  // namespace stackrun::plan
