@@ -1,0 +1,19 @@
+#pragma once
+// Each subcommand registers itself on the CLI11 app and returns the exit code it wants via
+// the shared `int& exit_code` it captured. Exit codes: 0 ok, 1 the command's own failure
+// (e.g. lint found problems), 2 usage error (bad flags, unreadable input).
+namespace CLI { class App; }
+
+namespace stackrun::cli {
+
+void add_lint(CLI::App& app, int& exit_code);
+void add_classify(CLI::App& app, int& exit_code);
+void add_server(CLI::App& app, int& exit_code);
+void add_agent(CLI::App& app, int& exit_code);
+void add_up(CLI::App& app, int& exit_code);
+void add_trigger(CLI::App& app, int& exit_code);
+void add_runs(CLI::App& app, int& exit_code);
+void add_logs(CLI::App& app, int& exit_code);
+void add_plan_stacks(CLI::App& app, int& exit_code);
+
+}  // namespace stackrun::cli

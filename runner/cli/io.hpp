@@ -1,0 +1,17 @@
+#pragma once
+// Small I/O helpers shared by CLI subcommands.
+#include <iosfwd>
+#include <string>
+
+#include "runner/core/result.hpp"
+
+namespace stackrun::cli {
+
+// Whole file as bytes; error names the path and the OS reason.
+Result<std::string> read_file(const std::string& path);
+// Everything on `in` until EOF.
+std::string read_all(std::istream& in);
+// True when `fd` is a terminal (colour is used only then, and never with NO_COLOR set).
+bool use_colour(int fd);
+
+}  // namespace stackrun::cli
