@@ -77,7 +77,7 @@ TEST(LoadExample, Apply) {
   EXPECT_EQ(p.steps[0].loc.col, 5);
 
   EXPECT_EQ(p.on_failure.lock.wait, 5min);
-  EXPECT_EQ(p.on_failure.lock.poll, 30s);
+  EXPECT_EQ(p.on_failure.lock.poll, 10s);
   EXPECT_EQ(p.on_failure.lock.then, core::LockPolicy::Then::skip);
   EXPECT_EQ(p.on_failure.transient.attempts, 3);
   EXPECT_EQ(p.on_failure.transient.backoff, 15s);
