@@ -10,7 +10,8 @@ if(STACKRUN_SANITIZE STREQUAL "address")
   target_compile_options(stackrun_sanitizers INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
   target_link_options(stackrun_sanitizers INTERFACE -fsanitize=address,undefined)
 elseif(STACKRUN_SANITIZE STREQUAL "thread")
-  target_compile_options(stackrun_sanitizers INTERFACE -fsanitize=thread)
+  # -Wno-tsan: GCC 12 warns about atomic_thread_fence inside libstdc++/Asio headers.
+  target_compile_options(stackrun_sanitizers INTERFACE -fsanitize=thread -Wno-tsan)
   target_link_options(stackrun_sanitizers INTERFACE -fsanitize=thread)
 endif()
 
