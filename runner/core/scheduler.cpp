@@ -1,6 +1,7 @@
 #include "runner/core/scheduler.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace stackrun::core {
@@ -11,7 +12,7 @@ bool is_terminal_job_status(const std::string& s) {
 }
 
 std::optional<std::size_t> pick_job(const std::vector<JobView>& claimable,
-                                    const std::vector<JobView>& running,
+                                    const std::vector<JobView>& unfinished,
                                     const std::vector<std::string>& agent_labels) {
   std::set<std::pair<std::int64_t, std::string>> busy_stacks;
   std::vector<std::pair<std::pair<std::int64_t, std::string>, int>> tier_load;
@@ -21,13 +22,19 @@ std::optional<std::size_t> pick_job(const std::vector<JobView>& claimable,
     tier_load.push_back({{run, tier}, 0});
     return tier_load.back().second;
   };
-  for (const auto& r : running) {
-    busy_stacks.insert({r.repo_id, r.stack});
-    ++load_of(r.run_id, r.tier);
+  // (repo, stack) -> the oldest run with an unfinished job on it.
+  std::map<std::pair<std::int64_t, std::string>, std::int64_t> oldest_run;
+  for (const auto& u : unfinished) {
+    const std::pair<std::int64_t, std::string> key{u.repo_id, u.stack};
+    if (auto it = oldest_run.find(key); it == oldest_run.end() || u.run_id < it->second) oldest_run[key] = u.run_id;
+    if (u.status != "running") continue;
+    busy_stacks.insert(key);
+    ++load_of(u.run_id, u.tier);
   }
   for (std::size_t i = 0; i < claimable.size(); ++i) {
     const auto& j = claimable[i];
     if (busy_stacks.count({j.repo_id, j.stack})) continue;
+    if (auto it = oldest_run.find({j.repo_id, j.stack}); it != oldest_run.end() && it->second < j.run_id) continue;
     if (load_of(j.run_id, j.tier) >= std::max(1, j.parallelism)) continue;
     const bool labels_ok = std::all_of(j.labels.begin(), j.labels.end(), [&](const std::string& l) {
       return std::find(agent_labels.begin(), agent_labels.end(), l) != agent_labels.end();

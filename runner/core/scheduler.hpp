@@ -21,10 +21,12 @@ struct JobView {
 bool is_terminal_job_status(const std::string& status);
 
 // The first of `claimable` (already in claim order) that may start now on an agent with
-// `agent_labels`: its (repo, stack) has no running job anywhere, its run+tier is below the
-// tier's parallelism, and the agent has every label the job needs. nullopt if none.
+// `agent_labels`: its (repo, stack) has no running job anywhere and no unfinished job in an
+// older run (so a stack's commits are applied in run order), its run+tier is below the tier's
+// parallelism, and the agent has every label the job needs. `unfinished` holds every pending,
+// queued and running job. nullopt if none.
 std::optional<std::size_t> pick_job(const std::vector<JobView>& claimable,
-                                    const std::vector<JobView>& running,
+                                    const std::vector<JobView>& unfinished,
                                     const std::vector<std::string>& agent_labels);
 
 // Ids of `pending` jobs of one run whose tier's needs are all finished (every job of each

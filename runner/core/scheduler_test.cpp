@@ -1,0 +1,120 @@
+#include "runner/core/scheduler.hpp"
+
+#include <gtest/gtest.h>
+
+namespace stackrun::core {
+namespace {
+
+JobView job(std::int64_t id, std::int64_t run, const std::string& stack, const std::string& tier,
+            const std::string& status, int parallelism = 1, std::vector<std::string> needs = {},
+            std::vector<std::string> labels = {}) {
+  JobView j;
+  j.id = id;
+  j.run_id = run;
+  j.repo_id = 1;
+  j.stack = stack;
+  j.tier = tier;
+  j.status = status;
+  j.parallelism = parallelism;
+  j.tier_needs = std::move(needs);
+  j.labels = std::move(labels);
+  return j;
+}
+
+struct PickCase {
+  const char* name;
+  std::vector<JobView> claimable, running;
+  std::vector<std::string> agent_labels;
+  std::optional<std::size_t> expected;
+};
+
+TEST(PickJob, Table) {
+  const std::vector<PickCase> cases = {
+      {"nothing queued", {}, {}, {}, std::nullopt},
+      {"first free job", {job(1, 1, "a", "apps", "queued", 2), job(2, 1, "b", "apps", "queued", 2)}, {}, {}, 0},
+      {"stack busy in another run",
+       {job(1, 2, "a", "apps", "queued", 4), job(2, 2, "b", "apps", "queued", 4)},
+       {job(9, 1, "a", "apps", "running")}, {}, 1},
+      {"same stack other repo is not busy",
+       {job(1, 2, "a", "apps", "queued", 4)},
+       {[] { auto j = job(9, 1, "a", "apps", "running"); j.repo_id = 2; return j; }()}, {}, 0},
+      {"tier parallelism reached",
+       {job(3, 1, "c", "apps", "queued", 2)},
+       {job(1, 1, "a", "apps", "running", 2), job(2, 1, "b", "apps", "running", 2)}, {}, std::nullopt},
+      {"parallelism counts per run",
+       {job(3, 2, "c", "apps", "queued", 1)},
+       {job(1, 1, "a", "apps", "running", 1)}, {}, 0},
+      {"serial platform tier", {job(2, 1, "b", "platform", "queued", 1)},
+       {job(1, 1, "a", "platform", "running", 1)}, {}, std::nullopt},
+      {"labels missing", {job(1, 1, "a", "apps", "queued", 1, {}, {"zone=eu"})}, {}, {"zone=us"}, std::nullopt},
+      {"labels present", {job(1, 1, "a", "apps", "queued", 1, {}, {"zone=eu"})}, {}, {"x", "zone=eu"}, 0},
+      {"zero parallelism treated as one", {job(1, 1, "a", "apps", "queued", 0)}, {}, {}, 0},
+      // A stack's runs apply in run order: an older run's unfinished job on it holds newer ones back.
+      {"older run still to apply the stack",
+       {job(5, 2, "a", "apps", "queued", 4), job(6, 2, "b", "apps", "queued", 4)},
+       {job(1, 1, "a", "apps", "pending", 4), job(5, 2, "a", "apps", "queued", 4), job(6, 2, "b", "apps", "queued", 4)},
+       {}, 1},
+      {"older run queued behind a retry wait", {job(5, 2, "a", "apps", "queued", 4)},
+       {job(1, 1, "a", "apps", "queued", 4), job(5, 2, "a", "apps", "queued", 4)}, {}, std::nullopt},
+      {"older run is first in claim order", {job(1, 1, "a", "apps", "queued", 4), job(5, 2, "a", "apps", "queued", 4)},
+       {job(1, 1, "a", "apps", "queued", 4), job(5, 2, "a", "apps", "queued", 4)}, {}, 0},
+      {"newer run's unfinished job does not hold an older one", {job(1, 1, "a", "apps", "queued", 4)},
+       {job(1, 1, "a", "apps", "queued", 4), job(5, 2, "a", "apps", "pending", 4)}, {}, 0},
+      {"older run's job on another repo does not hold", {job(5, 2, "a", "apps", "queued", 4)},
+       {[] { auto j = job(1, 1, "a", "apps", "pending"); j.repo_id = 2; return j; }(),
+        job(5, 2, "a", "apps", "queued", 4)}, {}, 0},
+      {"pending and queued jobs do not count toward parallelism",
+       {job(3, 1, "c", "apps", "queued", 1)},
+       {job(1, 1, "a", "apps", "pending", 1), job(2, 1, "b", "apps", "queued", 1), job(3, 1, "c", "apps", "queued", 1)},
+       {}, 0},
+  };
+  for (const auto& c : cases) EXPECT_EQ(pick_job(c.claimable, c.running, c.agent_labels), c.expected) << c.name;
+}
+
+TEST(JobsToRelease, Table) {
+  // platform (a, b) then apps (c) needing platform.
+  std::vector<JobView> jobs = {job(1, 1, "a", "platform", "success"), job(2, 1, "b", "platform", "running"),
+                               job(3, 1, "c", "apps", "pending", 1, {"platform"})};
+  EXPECT_TRUE(jobs_to_release(jobs).empty());
+  jobs[1].status = "failed";  // a failed platform stack does not stop apps (seed behaviour)
+  EXPECT_EQ(jobs_to_release(jobs), std::vector<std::int64_t>{3});
+  jobs[1].status = "queued";
+  EXPECT_TRUE(jobs_to_release(jobs).empty());
+  // needs a tier that has no jobs in this run: ready at once.
+  std::vector<JobView> lone = {job(4, 1, "d", "apps", "pending", 1, {"platform"})};
+  EXPECT_EQ(jobs_to_release(lone), std::vector<std::int64_t>{4});
+  // no needs: ready.
+  std::vector<JobView> free_tier = {job(5, 1, "e", "x", "pending")};
+  EXPECT_EQ(jobs_to_release(free_tier), std::vector<std::int64_t>{5});
+  // non-pending jobs are never released twice.
+  std::vector<JobView> queued = {job(6, 1, "f", "x", "queued")};
+  EXPECT_TRUE(jobs_to_release(queued).empty());
+}
+
+TEST(RunOutcome, Table) {
+  struct C { std::vector<std::string> statuses; std::optional<std::string> expected; };
+  const std::vector<C> cases = {
+      {{}, "success"},
+      {{"success", "skipped", "drift"}, "success"},
+      {{"success", "failed"}, "failed"},
+      {{"success", "interrupted"}, "failed"},
+      {{"cancelled", "success"}, "cancelled"},
+      {{"cancelled", "failed"}, "failed"},
+      {{"success", "running"}, std::nullopt},
+      {{"queued"}, std::nullopt},
+      {{"pending", "failed"}, std::nullopt},
+  };
+  for (const auto& c : cases) {
+    std::vector<JobView> jobs;
+    for (const auto& s : c.statuses) jobs.push_back(job(1, 1, "a", "t", s));
+    EXPECT_EQ(run_outcome(jobs), c.expected) << ::testing::PrintToString(c.statuses);
+  }
+}
+
+TEST(SplitCsv, DropsEmpty) {
+  EXPECT_EQ(split_csv(""), std::vector<std::string>{});
+  EXPECT_EQ(split_csv("a,,b,"), (std::vector<std::string>{"a", "b"}));
+}
+
+}  // namespace
+}  // namespace stackrun::core
