@@ -70,8 +70,8 @@ std::optional<Claimed> Coordinator::claim(const store::AgentRow& agent) {
   auto tx = store_.begin();
   store_.touch_agent(agent.id, now);
   const auto claimable = store_.claimable_jobs(now);
-  const auto running = store_.running_jobs();
-  const auto pick = core::pick_job(views_of(claimable), views_of(running), core::split_csv(agent.labels));
+  const auto unfinished = store_.unfinished_jobs();
+  const auto pick = core::pick_job(views_of(claimable), views_of(unfinished), core::split_csv(agent.labels));
   if (!pick) {
     tx.commit();
     return std::nullopt;

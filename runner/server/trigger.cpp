@@ -120,11 +120,14 @@ Result<std::vector<Id>> create_runs(store::Store& store, Coordinator& coordinato
     } else if (!pipelines::pipeline_matches(p, facts)) {
       continue;
     }
-    // Plan: each stack diffs from its last applied commit; never-applied stacks from `before`.
+    // Plan: each stack diffs from its last applied commit. A stack never applied successfully
+    // diffs from the commit before the first run that selected it (so a failed first apply is
+    // picked up again by the next push), and a stack no run has selected yet from `before`.
     plan::PlanInput in;
     in.pipeline = &p;
     in.stacks_at_to = plan::discover_stacks(*files_to, p.stacks);
     const auto applied = store.applied_commits(repo_row->id);
+    const auto baselines = store.first_selected_bases(repo_row->id);
     std::set<std::string> known;
     for (const auto& [stack, commit] : applied) known.insert(stack);
     if (!before.empty()) {
@@ -133,8 +136,9 @@ Result<std::vector<Id>> create_runs(store::Store& store, Coordinator& coordinato
     }
     in.previously_known.assign(known.begin(), known.end());
     for (const auto& s : in.stacks_at_to) {
-      auto it = applied.find(s);
-      const std::string base = it != applied.end() ? it->second : before;
+      std::string base = before;
+      if (auto it = applied.find(s); it != applied.end()) base = it->second;
+      else if (auto first = baselines.find(s); first != baselines.end()) base = first->second;
       if (base.empty()) continue;
       in.base_of[s] = base;
       if (!in.changed_since.count(base)) {

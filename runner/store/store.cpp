@@ -267,8 +267,9 @@ std::vector<JobRow> Store::claimable_jobs(Millis now) {
   return out;
 }
 
-std::vector<JobRow> Store::running_jobs() {
-  auto s = db_.prepare(std::string("SELECT ") + kJobCols + " FROM jobs WHERE status = 'running'");
+std::vector<JobRow> Store::unfinished_jobs() {
+  auto s = db_.prepare(std::string("SELECT ") + kJobCols +
+                       " FROM jobs WHERE status IN ('pending', 'queued', 'running') ORDER BY id");
   std::vector<JobRow> out;
   while (s.step()) out.push_back(read_job(s));
   return out;
@@ -386,6 +387,18 @@ std::map<std::string, std::string> Store::applied_commits(Id repo_id) {
   s.bind(1, repo_id);
   std::map<std::string, std::string> out;
   while (s.step()) out[s.text(0)] = s.text(1);
+  return out;
+}
+
+std::map<std::string, std::string> Store::first_selected_bases(Id repo_id) {
+  // reason 'excluded' marks the skipped-at-creation jobs of human-only/excluded stacks.
+  auto s = db_.prepare(
+      "SELECT j.stack, r.before_commit FROM jobs j JOIN runs r ON r.id = j.run_id "
+      "WHERE j.repo_id = ?1 AND r.kind = 'apply' AND j.reason <> 'excluded' AND NOT EXISTS "
+      "(SELECT 1 FROM stack_state t WHERE t.repo_id = j.repo_id AND t.stack = j.stack) ORDER BY r.id");
+  s.bind(1, repo_id);
+  std::map<std::string, std::string> out;
+  while (s.step()) out.emplace(s.text(0), s.text(1));  // the earliest run wins
   return out;
 }
 

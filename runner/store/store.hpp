@@ -50,8 +50,9 @@ class Store {
                       Millis not_before = 0);
   // queued jobs whose not_before has passed, in claim order (run, tier, id).
   std::vector<JobRow> claimable_jobs(Millis now);
-  // jobs currently running anywhere (for the one-per-stack and parallelism checks).
-  std::vector<JobRow> running_jobs();
+  // pending, queued and running jobs of every run, by id (for the one-per-stack, run-order
+  // and parallelism checks).
+  std::vector<JobRow> unfinished_jobs();
   // Bumps the job's epoch and marks it running iff it is still queued. Returns the new epoch.
   std::optional<std::int64_t> claim_job(Id job_id);
 
@@ -81,6 +82,9 @@ class Store {
 
   // --- per-stack state
   std::map<std::string, std::string> applied_commits(Id repo_id);  // stack -> commit
+  // For each stack with no successful apply yet: the before-commit of the first apply run that
+  // selected it to run (excluded jobs do not count), its diff baseline ("" if that run had none).
+  std::map<std::string, std::string> first_selected_bases(Id repo_id);
   // Records a successful apply of run `run_id` unless a later run already recorded one.
   void record_applied(Id repo_id, const std::string& stack, const std::string& commit, Id run_id, Millis now);
 
