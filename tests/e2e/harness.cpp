@@ -161,6 +161,23 @@ void Cluster::kill_agent(const std::string& name, int sig) {
   agents_.erase(it);
 }
 
+int Cluster::stop_agent(const std::string& name, int sig, std::chrono::seconds timeout) {
+  auto it = agents_.find(name);
+  if (it == agents_.end()) return -1;
+  const pid_t pid = it->second;
+  agents_.erase(it);
+  kill(pid, sig);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return -1;
+}
+
 testing::CommandResult Cluster::cli(const std::vector<std::string>& args, std::chrono::seconds timeout) {
   std::vector<std::string> argv = {kBin};
   argv.insert(argv.end(), args.begin(), args.end());

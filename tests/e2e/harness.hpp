@@ -30,6 +30,9 @@ class Cluster {
   // Registers (first time) and starts an agent; returns its pid.
   pid_t start_agent(const std::string& name, int capacity = 1, const std::string& grace = "2s");
   void kill_agent(const std::string& name, int sig = 9);
+  // Sends `sig` to the agent and waits up to `timeout` for it to exit on its own. Returns its
+  // wait status (see <sys/wait.h>), or -1 when it had to be SIGKILLed after the timeout.
+  int stop_agent(const std::string& name, int sig, std::chrono::seconds timeout);
 
   // Runs `stackrun ARGS...` against this cluster (server + token in the environment).
   testing::CommandResult cli(const std::vector<std::string>& args,
@@ -63,6 +66,8 @@ class Cluster {
   const std::string& stub_state() const { return stub_state_; }
   const std::string& root() const { return root_; }
   std::string server_url() const;
+  // The operator (CLI) token, for tests that drive the HTTP API directly.
+  const std::string& operator_token() const { return token_; }
   void keep() { dir_.keep(); }
   // Environment given to agents started after this call (e.g. STACKRUN_STUB_APPLY_SECONDS).
   void set_agent_env(const std::string& k, const std::string& v) { base_env_[k] = v; }
