@@ -197,6 +197,11 @@ struct Api : std::enable_shared_from_this<Api> {
       rep.verdict.lock = core::LockInfo{l.value("id", ""),      l.value("path", ""),    l.value("operation", ""),
                                         l.value("who", ""),     l.value("version", ""), l.value("created", ""),
                                         l.value("info", "")};
+      const core::LockInfo& k = *rep.verdict.lock;
+      rep.lock_json = json{{"id", k.id},         {"path", k.path},       {"operation", k.operation},
+                           {"who", k.who},       {"version", k.version}, {"created", k.created},
+                           {"info", k.info}}
+                          .dump(-1, ' ', false, json::error_handler_t::replace);
     }
     reply(outcome_response(coord.finish(*a, rep)));
   }

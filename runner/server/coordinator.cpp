@@ -151,21 +151,7 @@ Outcome Coordinator::finish(const store::AgentRow& agent, const FinishReport& re
   f.rule = rep.verdict.rule;
   f.line = rep.verdict.line;
   f.line_no = rep.verdict.line_no;
-  if (rep.verdict.lock) {
-    const auto& l = *rep.verdict.lock;
-    // Kept as a small JSON object; values are escaped minimally (quotes, backslashes).
-    auto esc = [](const std::string& s) {
-      std::string o;
-      for (char c : s) {
-        if (c == '"' || c == '\\') o += '\\';
-        if (static_cast<unsigned char>(c) >= 0x20) o += c;
-      }
-      return o;
-    };
-    f.lock_json = "{\"id\":\"" + esc(l.id) + "\",\"path\":\"" + esc(l.path) + "\",\"operation\":\"" +
-                  esc(l.operation) + "\",\"who\":\"" + esc(l.who) + "\",\"version\":\"" + esc(l.version) +
-                  "\",\"created\":\"" + esc(l.created) + "\",\"info\":\"" + esc(l.info) + "\"}";
-  }
+  f.lock_json = rep.lock_json;
   if (!store_.finish_attempt(rep.attempt_id, rep.epoch, "finished", f, now)) return Outcome::stale;
   const auto run = store_.run(job->run_id);
   const std::string verdict_text = std::string(core::to_string(rep.verdict.cls)) + " (" + rep.verdict.rule + ")" +

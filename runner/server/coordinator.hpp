@@ -44,6 +44,7 @@ struct FinishReport {
   int exit_code = 0;
   bool stopped = false;  // the agent stopped the step because it was asked to (cancel)
   core::Verdict verdict;
+  std::string lock_json;  // verdict.lock as the JSON object stored with the attempt ("" = none)
 };
 
 struct LogChunk {

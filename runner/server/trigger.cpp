@@ -52,6 +52,16 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
+// Every path a diff touches; a rename counts both its old and its new path.
+std::vector<std::string> touched_paths(const std::vector<git::ChangedPath>& diff) {
+  std::vector<std::string> out;
+  for (const auto& c : diff) {
+    out.push_back(c.path);
+    if (c.old_path != c.path) out.push_back(c.old_path);
+  }
+  return out;
+}
+
 std::string label_of(const pipelines::Discovery& d, const std::string& stack) {
   if (d.root.empty() || d.root == ".") return stack;
   const std::string prefix = d.root + "/";
@@ -99,12 +109,7 @@ Result<std::vector<Id>> create_runs(store::Store& store, Coordinator& coordinato
   if (!before.empty()) {
     auto diff = (*repo)->diff(before, *to);
     if (!diff) return Error{diff.error()};
-    std::vector<std::string> changed;
-    for (const auto& c : *diff) {
-      changed.push_back(c.path);
-      if (c.old_path != c.path) changed.push_back(c.old_path);
-    }
-    facts.changed = std::move(changed);
+    facts.changed = touched_paths(*diff);
   }
 
   auto files_to = (*repo)->list_files(*to);
@@ -142,17 +147,12 @@ Result<std::vector<Id>> create_runs(store::Store& store, Coordinator& coordinato
       if (base.empty()) continue;
       in.base_of[s] = base;
       if (!in.changed_since.count(base)) {
-        std::vector<std::string> paths;
-        if (auto d = (*repo)->diff(base, *to)) {
-          for (const auto& c : *d) {
-            paths.push_back(c.path);
-            if (c.old_path != c.path) paths.push_back(c.old_path);
-          }
-        } else {
+        auto d = (*repo)->diff(base, *to);
+        if (!d) {
           in.base_of.erase(s);  // base no longer in history (force push): treat as never applied
           continue;
         }
-        in.changed_since[base] = std::move(paths);
+        in.changed_since[base] = touched_paths(*d);
       }
     }
     plan::Plan planned = plan::plan_stacks(in);
@@ -174,8 +174,10 @@ Result<std::vector<Id>> create_runs(store::Store& store, Coordinator& coordinato
         if (t.name == tier) return t.parallelism;
       return 1;
     };
-    for (const auto& s : planned.stacks) {
-      if (!req.stack.empty() && s.path != req.stack && label_of(p.stacks, s.path) != req.stack) continue;
+    auto requested = [&](const std::string& path) {
+      return path == req.stack || label_of(p.stacks, path) == req.stack;
+    };
+    auto add_job = [&](const plan::PlannedStack& s) {
       store::NewJob j;
       j.stack = s.path;
       j.label = label_of(p.stacks, s.path);
@@ -188,31 +190,22 @@ Result<std::vector<Id>> create_runs(store::Store& store, Coordinator& coordinato
       j.reason = s.reason;
       j.labels = labels;
       run.jobs.push_back(std::move(j));
-    }
+    };
+    for (const auto& s : planned.stacks)
+      if (req.stack.empty() || requested(s.path)) add_job(s);
     if (!req.stack.empty()) {
       // A manual re-apply runs the stack whether or not it changed.
       if (run.jobs.empty()) {
         bool exists = false;
-        for (const auto& s : in.stacks_at_to) exists |= s == req.stack || label_of(p.stacks, s) == req.stack;
+        for (const auto& s : in.stacks_at_to) exists |= requested(s);
         if (!exists) return Error{"no stack \"" + req.stack + "\" at " + to->substr(0, 12) + " in pipeline " + lp.file};
         plan::PlanInput all = in;
         all.select_all = true;
-        for (const auto& s : plan::plan_stacks(all).stacks) {
-          if (s.path != req.stack && label_of(p.stacks, s.path) != req.stack) continue;
-          store::NewJob j;
-          j.stack = s.path;
-          j.label = label_of(p.stacks, s.path);
-          j.tier = s.tier;
-          j.tier_index = s.tier_index;
-          j.parallelism = tier_parallelism(s.tier);
-          j.kind = run.kind;
-          j.status = "pending";
-          j.labels = labels;
-          run.jobs.push_back(std::move(j));
-        }
+        for (const auto& s : plan::plan_stacks(all).stacks)
+          if (requested(s.path)) add_job(s);
         if (run.jobs.empty()) {
           for (const auto& e : planned.excluded)
-            if (e.path == req.stack || label_of(p.stacks, e.path) == req.stack)
+            if (requested(e.path))
               return Error{"stack \"" + req.stack + "\" is not applied by stackrun: " + e.reason};
           return Error{"stack \"" + req.stack + "\" is in no tier of " + lp.file};
         }
