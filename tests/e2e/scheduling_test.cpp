@@ -196,6 +196,19 @@ std::size_t count_of(const std::string& text, const std::string& needle) {
 }
 
 // Cluster with the test pipeline, a server, and `agents` agents of `capacity` slots each.
+// Both runs succeeded, each applied `label` in exactly one attempt, and the newer run's
+// attempt started only after the older one's finished.
+void expect_applied_in_run_order(const json& older, const json& newer, const std::string& label) {
+  ASSERT_EQ(older.value("status", ""), "success") << older.dump(2);
+  ASSERT_EQ(newer.value("status", ""), "success") << newer.dump(2);
+  const json& g1 = job_of(older, label);
+  const json& g2 = job_of(newer, label);
+  ASSERT_EQ(g1["attempts"].size(), 1u) << g1.dump(2);
+  ASSERT_EQ(g2["attempts"].size(), 1u) << g2.dump(2);
+  EXPECT_GE(g2["attempts"][0].value("started_at", 0LL), g1["attempts"][0].value("finished_at", 0LL))
+      << "the newer commit of " << label << " was applied before the older one";
+}
+
 void start(Cluster& c, int agents = 2, int capacity = 1) {
   c.start_server();
   for (int i = 1; i <= agents; ++i) c.start_agent("a" + std::to_string(i), capacity);
@@ -250,14 +263,8 @@ TEST(E2eSchedOneApplyPerStack, SecondPushWaitsForTheFirstApplyOfTheSameStack) {
   const long long second = c.trigger_push();
   ASSERT_NE(first, second);
   const json r1 = c.wait_run(first), r2 = c.wait_run(second);
-  ASSERT_EQ(r1.value("status", ""), "success") << r1.dump(2);
-  ASSERT_EQ(r2.value("status", ""), "success") << r2.dump(2);
-  const json& g1 = job_of(r1, "grafana");
-  const json& g2 = job_of(r2, "grafana");
-  ASSERT_EQ(g1["attempts"].size(), 1u) << g1.dump(2);
-  ASSERT_EQ(g2["attempts"].size(), 1u) << g2.dump(2);
-  EXPECT_GE(g2["attempts"][0].value("started_at", 0LL),
-            g1["attempts"][0].value("finished_at", 0LL));
+  expect_applied_in_run_order(r1, r2, "grafana");
+  if (::testing::Test::HasFatalFailure()) return;
   // Two applies of grafana, one after the other, each applying a changed configuration.
   const auto held = holdings(c);
   ASSERT_EQ(held.size(), 2u);
@@ -284,14 +291,8 @@ TEST(E2eSchedOneApplyPerStack, NewerPushWaitsForAnOlderRunThatStillHasTheStackTo
   c.commit_change({hcl("grafana")}, "second");
   const long long second = c.trigger_push();
   const json r1 = c.wait_run(first), r2 = c.wait_run(second);
-  ASSERT_EQ(r1.value("status", ""), "success") << r1.dump(2);
-  ASSERT_EQ(r2.value("status", ""), "success") << r2.dump(2);
-  const json& g1 = job_of(r1, "grafana");
-  const json& g2 = job_of(r2, "grafana");
-  ASSERT_EQ(g1["attempts"].size(), 1u) << g1.dump(2);
-  ASSERT_EQ(g2["attempts"].size(), 1u) << g2.dump(2);
-  EXPECT_GE(g2["attempts"][0].value("started_at", 0LL), g1["attempts"][0].value("finished_at", 0LL))
-      << "the newer commit of grafana was applied before the older one";
+  expect_applied_in_run_order(r1, r2, "grafana");
+  if (::testing::Test::HasFatalFailure()) return;
   c.expect_no_overlap();
 }
 
