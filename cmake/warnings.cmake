@@ -34,7 +34,7 @@ function(stackrun_component lib)
     target_link_libraries(${C_TESTS} PRIVATE ${lib} stackrun_test_support GTest::gtest_main GTest::gmock
                           stackrun_warnings stackrun_sanitizers)
     target_compile_definitions(${C_TESTS} PRIVATE
-      STACKRUN_SHARED_DIR="${STACKRUN_SHARED_DIR}" STACKRUN_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+      STACKRUN_DATA_DIR="${STACKRUN_DATA_DIR}" STACKRUN_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
     gtest_discover_tests(${C_TESTS} PROPERTIES LABELS ${C_LABEL} DISCOVERY_TIMEOUT 60)
   endif()
 endfunction()

@@ -46,7 +46,7 @@ struct Row {
 };
 
 std::vector<Row> signatures() {
-  std::istringstream in(read_text(STACKRUN_SHARED_DIR "/corpus/error-signatures.tsv"));
+  std::istringstream in(read_text(STACKRUN_DATA_DIR "/corpus/error-signatures.tsv"));
   std::vector<Row> rows;
   std::string text;
   int n = 0;
@@ -217,7 +217,7 @@ TEST(Corpus, EveryDescribedSignatureIsCoveredByRealisticOutput) {
 }
 
 std::vector<std::string> terragrunt_patterns() {
-  std::istringstream in(read_text(STACKRUN_SHARED_DIR "/corpus/terragrunt-default-retryable.txt"));
+  std::istringstream in(read_text(STACKRUN_DATA_DIR "/corpus/terragrunt-default-retryable.txt"));
   std::vector<std::string> out;
   for (std::string line; std::getline(in, line);)
     if (!line.empty() && !line.starts_with('#')) out.push_back(line);
