@@ -6,11 +6,6 @@
 
 namespace stackrun::core {
 
-bool is_terminal_job_status(const std::string& s) {
-  return s == "success" || s == "drift" || s == "skipped" || s == "failed" || s == "interrupted" ||
-         s == "cancelled";
-}
-
 std::optional<std::size_t> pick_job(const std::vector<JobView>& claimable,
                                     const std::vector<JobView>& unfinished,
                                     const std::vector<std::string>& agent_labels) {
@@ -26,15 +21,18 @@ std::optional<std::size_t> pick_job(const std::vector<JobView>& claimable,
   std::map<std::pair<std::int64_t, std::string>, std::int64_t> oldest_run;
   for (const auto& u : unfinished) {
     const std::pair<std::int64_t, std::string> key{u.repo_id, u.stack};
-    if (auto it = oldest_run.find(key); it == oldest_run.end() || u.run_id < it->second) oldest_run[key] = u.run_id;
-    if (u.status != "running") continue;
+    if (auto it = oldest_run.find(key); it == oldest_run.end() || u.run_id < it->second)
+      oldest_run[key] = u.run_id;
+    if (u.status != JobStatus::running) continue;
     busy_stacks.insert(key);
     ++load_of(u.run_id, u.tier);
   }
   for (std::size_t i = 0; i < claimable.size(); ++i) {
     const auto& j = claimable[i];
     if (busy_stacks.count({j.repo_id, j.stack})) continue;
-    if (auto it = oldest_run.find({j.repo_id, j.stack}); it != oldest_run.end() && it->second < j.run_id) continue;
+    if (auto it = oldest_run.find({j.repo_id, j.stack});
+        it != oldest_run.end() && it->second < j.run_id)
+      continue;
     if (load_of(j.run_id, j.tier) >= std::max(1, j.parallelism)) continue;
     const bool labels_ok = std::all_of(j.labels.begin(), j.labels.end(), [&](const std::string& l) {
       return std::find(agent_labels.begin(), agent_labels.end(), l) != agent_labels.end();
@@ -48,27 +46,28 @@ std::optional<std::size_t> pick_job(const std::vector<JobView>& claimable,
 std::vector<std::int64_t> jobs_to_release(const std::vector<JobView>& run_jobs) {
   std::vector<std::int64_t> out;
   for (const auto& j : run_jobs) {
-    if (j.status != "pending") continue;
-    const bool ready = std::all_of(j.tier_needs.begin(), j.tier_needs.end(), [&](const std::string& t) {
-      return std::all_of(run_jobs.begin(), run_jobs.end(), [&](const JobView& o) {
-        return o.tier != t || is_terminal_job_status(o.status);
-      });
-    });
+    if (j.status != JobStatus::pending) continue;
+    const bool ready =
+        std::all_of(j.tier_needs.begin(), j.tier_needs.end(), [&](const std::string& t) {
+          return std::all_of(run_jobs.begin(), run_jobs.end(), [&](const JobView& o) {
+            return o.tier != t || is_terminal(o.status);
+          });
+        });
     if (ready) out.push_back(j.id);
   }
   return out;
 }
 
-std::optional<std::string> run_outcome(const std::vector<JobView>& run_jobs) {
+std::optional<RunStatus> run_outcome(const std::vector<JobView>& run_jobs) {
   bool failed = false, cancelled = false;
   for (const auto& j : run_jobs) {
-    if (!is_terminal_job_status(j.status)) return std::nullopt;
-    failed |= j.status == "failed" || j.status == "interrupted";
-    cancelled |= j.status == "cancelled";
+    if (!is_terminal(j.status)) return std::nullopt;
+    failed |= j.status == JobStatus::failed || j.status == JobStatus::interrupted;
+    cancelled |= j.status == JobStatus::cancelled;
   }
-  if (failed) return "failed";
-  if (cancelled) return "cancelled";
-  return "success";
+  if (failed) return RunStatus::failed;
+  if (cancelled) return RunStatus::cancelled;
+  return RunStatus::success;
 }
 
 std::vector<std::string> split_csv(const std::string& s) {

@@ -1,10 +1,12 @@
 #pragma once
-// Pure scheduling decisions over plain job views; the coordinator applies them in one
-// store transaction. Statuses are the store's strings (see schema/sql/0001_init.sql).
+// Pure scheduling decisions over plain job views: which queued job an agent may take, which
+// pending jobs a run releases, a run's outcome. The lifecycle (lifecycle.hpp) composes them.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "runner/core/status.hpp"
 
 namespace stackrun::core {
 
@@ -13,12 +15,10 @@ struct JobView {
   std::string stack, tier;
   std::vector<std::string> tier_needs;  // tiers that must be finished before this one starts
   int parallelism = 1;
-  std::string status;
-  std::vector<std::string> labels;      // agent labels the job requires
+  JobKind kind = JobKind::apply;
+  JobStatus status = JobStatus::pending;
+  std::vector<std::string> labels;  // agent labels the job requires
 };
-
-// True for success, drift, skipped, failed, interrupted, cancelled.
-bool is_terminal_job_status(const std::string& status);
 
 // The first of `claimable` (already in claim order) that may start now on an agent with
 // `agent_labels`: its (repo, stack) has no running job anywhere and no unfinished job in an
@@ -33,9 +33,9 @@ std::optional<std::size_t> pick_job(const std::vector<JobView>& claimable,
 // needed tier is terminal). A tier that needs a tier with no jobs is ready.
 std::vector<std::int64_t> jobs_to_release(const std::vector<JobView>& run_jobs);
 
-// A run's final status once every job is terminal, else nullopt: "failed" if any job failed
-// or was interrupted, else "cancelled" if any was cancelled, else "success".
-std::optional<std::string> run_outcome(const std::vector<JobView>& run_jobs);
+// A run's final status once every job is terminal, else nullopt: failed if any job failed
+// or was interrupted, else cancelled if any was cancelled, else success.
+std::optional<RunStatus> run_outcome(const std::vector<JobView>& run_jobs);
 
 // Splits "a,b,c" (empty items dropped).
 std::vector<std::string> split_csv(const std::string& s);

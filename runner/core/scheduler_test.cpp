@@ -14,7 +14,7 @@ JobView job(std::int64_t id, std::int64_t run, const std::string& stack, const s
   j.repo_id = 1;
   j.stack = stack;
   j.tier = tier;
-  j.status = status;
+  j.status = parse_job_status(status).value();
   j.parallelism = parallelism;
   j.tier_needs = std::move(needs);
   j.labels = std::move(labels);
@@ -31,54 +31,105 @@ struct PickCase {
 TEST(PickJob, Table) {
   const std::vector<PickCase> cases = {
       {"nothing queued", {}, {}, {}, std::nullopt},
-      {"first free job", {job(1, 1, "a", "apps", "queued", 2), job(2, 1, "b", "apps", "queued", 2)}, {}, {}, 0},
+      {"first free job",
+       {job(1, 1, "a", "apps", "queued", 2), job(2, 1, "b", "apps", "queued", 2)},
+       {},
+       {},
+       0},
       {"stack busy in another run",
        {job(1, 2, "a", "apps", "queued", 4), job(2, 2, "b", "apps", "queued", 4)},
-       {job(9, 1, "a", "apps", "running")}, {}, 1},
+       {job(9, 1, "a", "apps", "running")},
+       {},
+       1},
       {"same stack other repo is not busy",
        {job(1, 2, "a", "apps", "queued", 4)},
-       {[] { auto j = job(9, 1, "a", "apps", "running"); j.repo_id = 2; return j; }()}, {}, 0},
+       {[] {
+         auto j = job(9, 1, "a", "apps", "running");
+         j.repo_id = 2;
+         return j;
+       }()},
+       {},
+       0},
       {"tier parallelism reached",
        {job(3, 1, "c", "apps", "queued", 2)},
-       {job(1, 1, "a", "apps", "running", 2), job(2, 1, "b", "apps", "running", 2)}, {}, std::nullopt},
+       {job(1, 1, "a", "apps", "running", 2), job(2, 1, "b", "apps", "running", 2)},
+       {},
+       std::nullopt},
       {"parallelism counts per run",
        {job(3, 2, "c", "apps", "queued", 1)},
-       {job(1, 1, "a", "apps", "running", 1)}, {}, 0},
-      {"serial platform tier", {job(2, 1, "b", "platform", "queued", 1)},
-       {job(1, 1, "a", "platform", "running", 1)}, {}, std::nullopt},
-      {"labels missing", {job(1, 1, "a", "apps", "queued", 1, {}, {"zone=eu"})}, {}, {"zone=us"}, std::nullopt},
-      {"labels present", {job(1, 1, "a", "apps", "queued", 1, {}, {"zone=eu"})}, {}, {"x", "zone=eu"}, 0},
+       {job(1, 1, "a", "apps", "running", 1)},
+       {},
+       0},
+      {"serial platform tier",
+       {job(2, 1, "b", "platform", "queued", 1)},
+       {job(1, 1, "a", "platform", "running", 1)},
+       {},
+       std::nullopt},
+      {"labels missing",
+       {job(1, 1, "a", "apps", "queued", 1, {}, {"zone=eu"})},
+       {},
+       {"zone=us"},
+       std::nullopt},
+      {"labels present",
+       {job(1, 1, "a", "apps", "queued", 1, {}, {"zone=eu"})},
+       {},
+       {"x", "zone=eu"},
+       0},
       {"zero parallelism treated as one", {job(1, 1, "a", "apps", "queued", 0)}, {}, {}, 0},
-      // A stack's runs apply in run order: an older run's unfinished job on it holds newer ones back.
+      // A stack's runs apply in run order: an older run's unfinished job on it holds newer ones
+      // back.
       {"older run still to apply the stack",
        {job(5, 2, "a", "apps", "queued", 4), job(6, 2, "b", "apps", "queued", 4)},
-       {job(1, 1, "a", "apps", "pending", 4), job(5, 2, "a", "apps", "queued", 4), job(6, 2, "b", "apps", "queued", 4)},
-       {}, 1},
-      {"older run queued behind a retry wait", {job(5, 2, "a", "apps", "queued", 4)},
-       {job(1, 1, "a", "apps", "queued", 4), job(5, 2, "a", "apps", "queued", 4)}, {}, std::nullopt},
-      {"older run is first in claim order", {job(1, 1, "a", "apps", "queued", 4), job(5, 2, "a", "apps", "queued", 4)},
-       {job(1, 1, "a", "apps", "queued", 4), job(5, 2, "a", "apps", "queued", 4)}, {}, 0},
-      {"newer run's unfinished job does not hold an older one", {job(1, 1, "a", "apps", "queued", 4)},
-       {job(1, 1, "a", "apps", "queued", 4), job(5, 2, "a", "apps", "pending", 4)}, {}, 0},
-      {"older run's job on another repo does not hold", {job(5, 2, "a", "apps", "queued", 4)},
-       {[] { auto j = job(1, 1, "a", "apps", "pending"); j.repo_id = 2; return j; }(),
-        job(5, 2, "a", "apps", "queued", 4)}, {}, 0},
+       {job(1, 1, "a", "apps", "pending", 4), job(5, 2, "a", "apps", "queued", 4),
+        job(6, 2, "b", "apps", "queued", 4)},
+       {},
+       1},
+      {"older run queued behind a retry wait",
+       {job(5, 2, "a", "apps", "queued", 4)},
+       {job(1, 1, "a", "apps", "queued", 4), job(5, 2, "a", "apps", "queued", 4)},
+       {},
+       std::nullopt},
+      {"older run is first in claim order",
+       {job(1, 1, "a", "apps", "queued", 4), job(5, 2, "a", "apps", "queued", 4)},
+       {job(1, 1, "a", "apps", "queued", 4), job(5, 2, "a", "apps", "queued", 4)},
+       {},
+       0},
+      {"newer run's unfinished job does not hold an older one",
+       {job(1, 1, "a", "apps", "queued", 4)},
+       {job(1, 1, "a", "apps", "queued", 4), job(5, 2, "a", "apps", "pending", 4)},
+       {},
+       0},
+      {"older run's job on another repo does not hold",
+       {job(5, 2, "a", "apps", "queued", 4)},
+       {[] {
+          auto j = job(1, 1, "a", "apps", "pending");
+          j.repo_id = 2;
+          return j;
+        }(),
+        job(5, 2, "a", "apps", "queued", 4)},
+       {},
+       0},
       {"pending and queued jobs do not count toward parallelism",
        {job(3, 1, "c", "apps", "queued", 1)},
-       {job(1, 1, "a", "apps", "pending", 1), job(2, 1, "b", "apps", "queued", 1), job(3, 1, "c", "apps", "queued", 1)},
-       {}, 0},
+       {job(1, 1, "a", "apps", "pending", 1), job(2, 1, "b", "apps", "queued", 1),
+        job(3, 1, "c", "apps", "queued", 1)},
+       {},
+       0},
   };
-  for (const auto& c : cases) EXPECT_EQ(pick_job(c.claimable, c.running, c.agent_labels), c.expected) << c.name;
+  for (const auto& c : cases)
+    EXPECT_EQ(pick_job(c.claimable, c.running, c.agent_labels), c.expected) << c.name;
 }
 
 TEST(JobsToRelease, Table) {
   // platform (a, b) then apps (c) needing platform.
-  std::vector<JobView> jobs = {job(1, 1, "a", "platform", "success"), job(2, 1, "b", "platform", "running"),
+  std::vector<JobView> jobs = {job(1, 1, "a", "platform", "success"),
+                               job(2, 1, "b", "platform", "running"),
                                job(3, 1, "c", "apps", "pending", 1, {"platform"})};
   EXPECT_TRUE(jobs_to_release(jobs).empty());
-  jobs[1].status = "failed";  // a failed platform stack does not stop apps (seed behaviour)
+  jobs[1].status =
+      JobStatus::failed;  // a failed platform stack does not stop apps (seed behaviour)
   EXPECT_EQ(jobs_to_release(jobs), std::vector<std::int64_t>{3});
-  jobs[1].status = "queued";
+  jobs[1].status = JobStatus::queued;
   EXPECT_TRUE(jobs_to_release(jobs).empty());
   // needs a tier that has no jobs in this run: ready at once.
   std::vector<JobView> lone = {job(4, 1, "d", "apps", "pending", 1, {"platform"})};
@@ -92,7 +143,10 @@ TEST(JobsToRelease, Table) {
 }
 
 TEST(RunOutcome, Table) {
-  struct C { std::vector<std::string> statuses; std::optional<std::string> expected; };
+  struct C {
+    std::vector<std::string> statuses;
+    std::optional<std::string> expected;
+  };
   const std::vector<C> cases = {
       {{}, "success"},
       {{"success", "skipped", "drift"}, "success"},
@@ -107,7 +161,10 @@ TEST(RunOutcome, Table) {
   for (const auto& c : cases) {
     std::vector<JobView> jobs;
     for (const auto& s : c.statuses) jobs.push_back(job(1, 1, "a", "t", s));
-    EXPECT_EQ(run_outcome(jobs), c.expected) << ::testing::PrintToString(c.statuses);
+    const auto outcome = run_outcome(jobs);
+    const std::optional<std::string> got =
+        outcome ? std::optional<std::string>(std::string(to_string(*outcome))) : std::nullopt;
+    EXPECT_EQ(got, c.expected) << ::testing::PrintToString(c.statuses);
   }
 }
 

@@ -24,10 +24,11 @@ struct LockInfo {
 // Why an attempt got its class: the rule id and the exact (normalised) line that decided it.
 struct Verdict {
   Class cls = Class::success;
-  std::string rule;       // e.g. "builtin.lock.state-lock", "exit:2", "pipeline.transient[0]"
-  std::string line;       // the deciding line, ANSI/box stripped, wrapped lines joined
-  int line_no = 0;        // 1-based line in the raw output where `line` starts; 0 if none
+  std::string rule;  // e.g. "builtin.lock.state-lock", "exit:2", "pipeline.transient[0]"
+  std::string line;  // the deciding line, ANSI/box stripped, wrapped lines joined
+  int line_no = 0;   // 1-based line in the raw output where `line` starts; 0 if none
   std::optional<LockInfo> lock;
+  bool operator==(const Verdict&) const = default;
 };
 
 }  // namespace stackrun::core

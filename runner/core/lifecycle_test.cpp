@@ -1,0 +1,508 @@
+#include "runner/core/lifecycle.hpp"
+
+#include <gtest/gtest.h>
+
+namespace stackrun::core {
+namespace {
+
+constexpr Millis kNow = 1'000'000;
+
+JobView job(std::int64_t id, const std::string& stack, const std::string& tier, JobStatus status,
+            JobKind kind = JobKind::apply, std::vector<std::string> needs = {}) {
+  JobView j;
+  j.id = id;
+  j.run_id = 7;
+  j.repo_id = 3;
+  j.stack = stack;
+  j.tier = tier;
+  j.status = status;
+  j.kind = kind;
+  j.tier_needs = std::move(needs);
+  return j;
+}
+
+RunFacts run(RunStatus status = RunStatus::running, CancelLevel cancel = CancelLevel::none) {
+  RunFacts r;
+  r.id = 7;
+  r.status = status;
+  r.cancel = cancel;
+  r.commit = std::string(40, 'c');
+  r.policy.transient.attempts = 3;
+  r.policy.transient.backoff = std::chrono::seconds(10);
+  r.policy.transient.jitter = 0;  // deterministic delays
+  r.policy.lock.wait = std::chrono::seconds(60);
+  r.policy.lock.poll = std::chrono::seconds(20);
+  return r;
+}
+
+AttemptFacts attempt(std::int64_t job_id, AttemptStatus status = AttemptStatus::running,
+                     int n = 1) {
+  AttemptFacts a;
+  a.id = 100 + job_id;
+  a.job_id = job_id;
+  a.agent_id = 5;
+  a.agent = "agent-1";
+  a.n = n;
+  a.epoch = 4;
+  a.status = status;
+  return a;
+}
+
+FinishFacts report(Class cls, std::string rule = "r", std::string line = "the line") {
+  FinishFacts f;
+  f.exit_code = cls == Class::success ? 0 : 1;
+  f.verdict.cls = cls;
+  f.verdict.rule = std::move(rule);
+  f.verdict.line = std::move(line);
+  return f;
+}
+
+double half() {
+  return 0.5;
+}
+
+std::vector<std::string> lines(const Effects& fx) {
+  std::vector<std::string> out;
+  for (const auto& e : fx.events)
+    if (auto l = describe(e); !l.text.empty()) out.push_back(l.text);
+  return out;
+}
+
+const JobChange* change_of(const Effects& fx, std::int64_t job_id) {
+  for (const auto& c : fx.jobs)
+    if (c.job_id == job_id) return &c;
+  return nullptr;
+}
+
+// ---------------------------------------------------------------- fencing
+
+TEST(Fencing, Table) {
+  const JobView running = job(1, "s/a", "t", JobStatus::running);
+  const JobView queued = job(1, "s/a", "t", JobStatus::queued);
+  struct Case {
+    const char* name;
+    AttemptStatus status;
+    std::int64_t agent, epoch;
+    Outcome start, heartbeat, finish;
+    const JobView* job;
+  };
+  const std::vector<Case> cases = {
+      {"offered, right agent and epoch", AttemptStatus::offered, 5, 4, Outcome::ok, Outcome::stale,
+       Outcome::stale, &running},
+      {"running", AttemptStatus::running, 5, 4, Outcome::idempotent, Outcome::ok, Outcome::ok,
+       &running},
+      {"running, older epoch", AttemptStatus::running, 5, 3, Outcome::stale, Outcome::stale,
+       Outcome::stale, &running},
+      {"running, another agent", AttemptStatus::running, 6, 4, Outcome::forbidden,
+       Outcome::forbidden, Outcome::forbidden, &running},
+      {"finished: a repeated report", AttemptStatus::finished, 5, 4, Outcome::stale, Outcome::stale,
+       Outcome::idempotent, &running},
+      {"finished under another epoch", AttemptStatus::finished, 5, 9, Outcome::stale,
+       Outcome::stale, Outcome::stale, &running},
+      {"interrupted", AttemptStatus::interrupted, 5, 4, Outcome::stale, Outcome::stale,
+       Outcome::stale, &running},
+      {"lost", AttemptStatus::lost, 5, 4, Outcome::stale, Outcome::stale, Outcome::stale, &running},
+      {"job no longer running", AttemptStatus::running, 5, 4, Outcome::idempotent, Outcome::ok,
+       Outcome::stale, &queued},
+  };
+  for (const auto& c : cases) {
+    AttemptFacts a = attempt(1, c.status);
+    EXPECT_EQ(check_start(a, c.agent, c.epoch), c.start) << c.name;
+    EXPECT_EQ(check_heartbeat(a, c.agent, c.epoch), c.heartbeat) << c.name;
+    EXPECT_EQ(check_finish(a, *c.job, c.agent, c.epoch), c.finish) << c.name;
+  }
+}
+
+// ---------------------------------------------------------------- start
+
+TEST(OnStart, ConfirmsTheOfferUnderALeaseAndStartsTheRun) {
+  const auto fx = on_start(run(RunStatus::queued), attempt(1, AttemptStatus::offered),
+                           job(1, "s/a", "t", JobStatus::running), kNow, 30'000);
+  ASSERT_EQ(fx.attempts.size(), 1u);
+  EXPECT_EQ(fx.attempts[0].from, AttemptStatus::offered);
+  EXPECT_EQ(fx.attempts[0].to, AttemptStatus::running);
+  EXPECT_EQ(fx.attempts[0].lease_expires_at, kNow + 30'000);
+  ASSERT_TRUE(fx.run);
+  EXPECT_EQ(fx.run->to, RunStatus::running);
+  EXPECT_EQ(lines(fx), std::vector<std::string>{"--- apply attempt 1 started on agent-1"});
+  EXPECT_FALSE(fx.wakes_claims());
+}
+
+TEST(OnStart, ARunningRunIsLeftAlone) {
+  const auto fx = on_start(run(RunStatus::running), attempt(1, AttemptStatus::offered),
+                           job(1, "s/a", "t", JobStatus::running), kNow, 30'000);
+  EXPECT_FALSE(fx.run);
+}
+
+// ---------------------------------------------------------------- finish
+
+struct FinishCase {
+  const char* name;
+  FinishFacts report;
+  std::vector<AttemptRecord> prior;
+  CancelLevel cancel;
+  JobKind kind;
+  JobStatus job_to;
+  Millis not_before;   // for queued
+  bool applied;        // the stack's applied commit advances
+  std::string reason;  // the job's result_reason
+  std::vector<std::string> lines;
+};
+
+TEST(OnFinish, Table) {
+  FinishFacts stopped = report(Class::fatal);
+  stopped.stopped = true;
+  stopped.exit_code = 130;
+  const std::vector<AttemptRecord> one_transient = {{Class::transient, TimePoint{}}};
+  const std::vector<AttemptRecord> two_transient = {{Class::transient, TimePoint{}},
+                                                    {Class::transient, TimePoint{}}};
+  const std::vector<AttemptRecord> locked_long_ago = {
+      {Class::lock, TimePoint(std::chrono::milliseconds(kNow - 50'000))}};
+  const std::vector<FinishCase> cases = {
+      {"apply success advances the stack",
+       report(Class::success, "exit:0", ""),
+       {},
+       CancelLevel::none,
+       JobKind::apply,
+       JobStatus::success,
+       0,
+       true,
+       "",
+       {"verdict: success (exit:0) -> success", "run success: 1 ok, 0 skipped, 0 failed"}},
+      {"plan success records nothing",
+       report(Class::success, "exit:0", ""),
+       {},
+       CancelLevel::none,
+       JobKind::plan,
+       JobStatus::success,
+       0,
+       false,
+       "",
+       {"verdict: success (exit:0) -> success", "run success: 1 ok, 0 skipped, 0 failed"}},
+      {"drift is information",
+       report(Class::drift, "exit:2", ""),
+       {},
+       CancelLevel::none,
+       JobKind::plan,
+       JobStatus::drift,
+       0,
+       false,
+       "",
+       {"verdict: drift (exit:2) -> drift", "run success: 1 ok, 0 skipped, 0 failed"}},
+      {"fatal fails at once",
+       report(Class::fatal, "builtin.fatal.x", "Error: bad"),
+       {},
+       CancelLevel::none,
+       JobKind::apply,
+       JobStatus::failed,
+       0,
+       false,
+       "fatal error (rule builtin.fatal.x)",
+       {"verdict: fatal (builtin.fatal.x): Error: bad -> failed",
+        "failed: fatal error (rule builtin.fatal.x)", "run failed: 0 ok, 0 skipped, 1 failed"}},
+      {"transient is retried after the backoff",
+       report(Class::transient, "t1", "timeout"),
+       {},
+       CancelLevel::none,
+       JobKind::apply,
+       JobStatus::queued,
+       kNow + 10'000,
+       false,
+       "transient failure (t1), attempt 2 of 3 in 10s",
+       {"verdict: transient (t1): timeout -> retry in 10s (transient failure (t1), attempt 2 of "
+        "3 in 10s)"}},
+      {"second retry doubles",
+       report(Class::transient, "t1", "timeout"),
+       one_transient,
+       CancelLevel::none,
+       JobKind::apply,
+       JobStatus::queued,
+       kNow + 20'000,
+       false,
+       "transient failure (t1), attempt 3 of 3 in 20s",
+       {"verdict: transient (t1): timeout -> retry in 20s (transient failure (t1), attempt 3 of "
+        "3 in 20s)"}},
+      {"transient attempts used up",
+       report(Class::transient, "t1", "timeout"),
+       two_transient,
+       CancelLevel::none,
+       JobKind::apply,
+       JobStatus::failed,
+       0,
+       false,
+       "transient failure persisted after 3 attempts",
+       {"verdict: transient (t1): timeout -> failed",
+        "failed: transient failure persisted after 3 attempts",
+        "run failed: 0 ok, 0 skipped, 1 failed"}},
+      {"retry of a cancelled run is cancelled",
+       report(Class::transient, "t1", "timeout"),
+       {},
+       CancelLevel::graceful,
+       JobKind::apply,
+       JobStatus::cancelled,
+       0,
+       false,
+       "run cancelled while waiting to retry",
+       {"cancelled: run cancelled while waiting to retry",
+        "run cancelled: 0 ok, 0 skipped, 0 failed, 1 cancelled"}},
+      {"lock waits and polls",
+       report(Class::lock, "lock", "Error acquiring the state lock"),
+       {},
+       CancelLevel::none,
+       JobKind::apply,
+       JobStatus::queued,
+       kNow + 20'000,
+       false,
+       "state lock held by someone else; trying again",
+       {"verdict: lock (lock): Error acquiring the state lock -> wait_lock in 20s (state lock "
+        "held by someone else; trying again)"}},
+      {"lock wait used up: skipped",
+       report(Class::lock, "lock", "Error acquiring the state lock"),
+       locked_long_ago,
+       CancelLevel::none,
+       JobKind::apply,
+       JobStatus::skipped,
+       0,
+       false,
+       "state lock held by someone else for more than 1m",
+       {"verdict: lock (lock): Error acquiring the state lock -> skipped",
+        "skipped: state lock held by someone else for more than 1m",
+        "run success: 0 ok, 1 skipped, 0 failed"}},
+      {"stopped on request",
+       stopped,
+       {},
+       CancelLevel::force,
+       JobKind::apply,
+       JobStatus::cancelled,
+       0,
+       false,
+       "stopped on request (exit 130)",
+       {"cancelled: stopped on request (exit 130)",
+        "run cancelled: 0 ok, 0 skipped, 0 failed, 1 cancelled"}},
+  };
+  for (const auto& c : cases) {
+    const std::vector<JobView> jobs = {job(1, "stacks/a", "t", JobStatus::running, c.kind)};
+    const auto fx = on_finish(run(RunStatus::running, c.cancel), jobs, attempt(1), c.report,
+                              c.prior, kNow, half);
+    ASSERT_EQ(fx.attempts.size(), 1u) << c.name;
+    EXPECT_EQ(fx.attempts[0].to, AttemptStatus::finished) << c.name;
+    const JobChange* jc = change_of(fx, 1);
+    ASSERT_TRUE(jc) << c.name;
+    EXPECT_EQ(jc->from, JobStatus::running) << c.name;
+    EXPECT_EQ(jc->to, c.job_to) << c.name;
+    EXPECT_EQ(jc->reason, c.reason) << c.name;
+    if (c.job_to == JobStatus::queued) {
+      EXPECT_EQ(jc->not_before, c.not_before) << c.name;
+    }
+    EXPECT_EQ(fx.applied.size(), c.applied ? 1u : 0u) << c.name;
+    EXPECT_EQ(lines(fx), c.lines) << c.name;
+    EXPECT_TRUE(fx.wakes_claims()) << c.name;  // the stack is free again either way
+  }
+}
+
+TEST(OnFinish, AppliedRecordNamesRepoStackCommitAndRun) {
+  const auto fx = on_finish(run(), {job(1, "stacks/a", "t", JobStatus::running)}, attempt(1),
+                            report(Class::success), {}, kNow, half);
+  ASSERT_EQ(fx.applied.size(), 1u);
+  EXPECT_EQ(fx.applied[0].repo_id, 3);
+  EXPECT_EQ(fx.applied[0].stack, "stacks/a");
+  EXPECT_EQ(fx.applied[0].commit, std::string(40, 'c'));
+  EXPECT_EQ(fx.applied[0].run_id, 7);
+}
+
+TEST(OnFinish, TheLastPlatformJobReleasesTheAppsTier) {
+  const std::vector<JobView> jobs = {
+      job(1, "stacks/db", "platform", JobStatus::running),
+      job(2, "stacks/app", "apps", JobStatus::pending, JobKind::apply, {"platform"}),
+      job(3, "stacks/web", "apps", JobStatus::pending, JobKind::apply, {"platform"})};
+  const auto fx = on_finish(run(), jobs, attempt(1), report(Class::success), {}, kNow, half);
+  ASSERT_TRUE(change_of(fx, 2));
+  EXPECT_EQ(change_of(fx, 2)->from, JobStatus::pending);
+  EXPECT_EQ(change_of(fx, 2)->to, JobStatus::queued);
+  EXPECT_EQ(change_of(fx, 3)->to, JobStatus::queued);
+  EXPECT_FALSE(fx.run);  // apps still to run
+}
+
+TEST(OnFinish, ARetryDoesNotReleaseTheNextTier) {
+  const std::vector<JobView> jobs = {
+      job(1, "stacks/db", "platform", JobStatus::running),
+      job(2, "stacks/app", "apps", JobStatus::pending, JobKind::apply, {"platform"})};
+  const auto fx = on_finish(run(), jobs, attempt(1), report(Class::transient), {}, kNow, half);
+  EXPECT_FALSE(change_of(fx, 2));
+  EXPECT_FALSE(fx.run);
+}
+
+TEST(OnFinish, AFinishedRunIsNeverEndedTwice) {
+  const auto fx = on_finish(run(RunStatus::failed), {job(1, "s/a", "t", JobStatus::running)},
+                            attempt(1), report(Class::success), {}, kNow, half);
+  EXPECT_FALSE(fx.run);
+}
+
+// ---------------------------------------------------------------- expiry
+
+TEST(OnExpired, AnUnconfirmedOfferRequeuesEvenAnApply) {
+  const auto fx = on_expired(run(RunStatus::queued), {job(1, "s/a", "t", JobStatus::running)},
+                             attempt(1, AttemptStatus::offered));
+  ASSERT_EQ(fx.attempts.size(), 1u);
+  EXPECT_FALSE(fx.attempts[0].to);  // removed: nothing ran
+  ASSERT_TRUE(change_of(fx, 1));
+  EXPECT_EQ(change_of(fx, 1)->to, JobStatus::queued);
+  EXPECT_EQ(change_of(fx, 1)->reason, "offer to agent agent-1 expired");
+  EXPECT_EQ(lines(fx),
+            std::vector<std::string>{
+                "agent agent-1 did not confirm attempt 1 in time; nothing ran, requeued"});
+  EXPECT_TRUE(fx.wakes_claims());
+  EXPECT_TRUE(fx.applied.empty());
+}
+
+TEST(OnExpired, AnUnconfirmedOfferOfACancelledRunIsCancelled) {
+  const auto fx =
+      on_expired(run(RunStatus::queued, CancelLevel::graceful),
+                 {job(1, "s/a", "t", JobStatus::running)}, attempt(1, AttemptStatus::offered));
+  EXPECT_EQ(change_of(fx, 1)->to, JobStatus::cancelled);
+  ASSERT_TRUE(fx.run);
+  EXPECT_EQ(fx.run->to, RunStatus::cancelled);
+}
+
+TEST(OnExpired, ALostPlanIsRequeued) {
+  const auto fx =
+      on_expired(run(), {job(1, "s/a", "t", JobStatus::running, JobKind::plan)}, attempt(1));
+  EXPECT_EQ(fx.attempts[0].to, AttemptStatus::lost);
+  EXPECT_EQ(change_of(fx, 1)->to, JobStatus::queued);
+  EXPECT_EQ(lines(fx),
+            std::vector<std::string>{"agent agent-1 stopped heartbeating; plan requeued"});
+  EXPECT_FALSE(fx.run);
+}
+
+TEST(OnExpired, ALostPlanOfACancelledRunIsCancelled) {
+  const auto fx = on_expired(run(RunStatus::running, CancelLevel::graceful),
+                             {job(1, "s/a", "t", JobStatus::running, JobKind::plan)},
+                             attempt(1, AttemptStatus::running, 2));
+  EXPECT_EQ(fx.attempts[0].to, AttemptStatus::lost);
+  EXPECT_EQ(change_of(fx, 1)->to, JobStatus::cancelled);
+  EXPECT_EQ(change_of(fx, 1)->reason, "agent agent-1 stopped heartbeating during plan attempt 2");
+}
+
+TEST(OnExpired, ALostApplyIsInterruptedNeverRerunAndLeavesTheStackAlone) {
+  const auto fx = on_expired(run(), {job(1, "stacks/my app", "t", JobStatus::running)}, attempt(1));
+  EXPECT_EQ(fx.attempts[0].to, AttemptStatus::interrupted);
+  EXPECT_EQ(change_of(fx, 1)->to, JobStatus::interrupted);
+  EXPECT_TRUE(fx.applied.empty());
+  const std::string expected =
+      "agent agent-1 stopped heartbeating during apply attempt 1; state may be stale, not re-run "
+      "automatically (re-apply with `stackrun trigger apply --stack 'stacks/my app'`)";
+  EXPECT_EQ(change_of(fx, 1)->reason, expected);
+  EXPECT_EQ(lines(fx), (std::vector<std::string>{"interrupted: " + expected,
+                                                 "run failed: 0 ok, 0 skipped, 1 failed"}));
+}
+
+// ---------------------------------------------------------------- cancel
+
+TEST(OnCancel, QueuedAndPendingAreCancelledRunningFinishesOffersAreWithdrawn) {
+  const std::vector<JobView> jobs = {
+      job(1, "s/a", "t", JobStatus::running), job(2, "s/b", "t", JobStatus::running),
+      job(3, "s/c", "t", JobStatus::queued), job(4, "s/d", "u", JobStatus::pending)};
+  const auto fx =
+      on_cancel(run(), jobs, {attempt(2, AttemptStatus::offered)}, CancelLevel::graceful);
+  EXPECT_EQ(fx.cancel, CancelLevel::graceful);
+  EXPECT_FALSE(change_of(fx, 1));  // running: finishes on its own
+  EXPECT_EQ(change_of(fx, 2)->to, JobStatus::cancelled);
+  EXPECT_EQ(change_of(fx, 3)->to, JobStatus::cancelled);
+  EXPECT_EQ(change_of(fx, 4)->to, JobStatus::cancelled);
+  ASSERT_EQ(fx.attempts.size(), 1u);
+  EXPECT_FALSE(fx.attempts[0].to);
+  EXPECT_FALSE(fx.run);  // job 1 still runs
+  EXPECT_EQ(lines(fx).front(), "cancel requested (running steps finish; nothing new starts)");
+}
+
+TEST(OnCancel, NothingRunningEndsTheRunCancelled) {
+  const auto fx = on_cancel(run(RunStatus::queued), {job(1, "s/a", "t", JobStatus::queued)}, {},
+                            CancelLevel::force);
+  ASSERT_TRUE(fx.run);
+  EXPECT_EQ(fx.run->to, RunStatus::cancelled);
+  EXPECT_EQ(fx.run->summary, "0 ok, 0 skipped, 0 failed, 1 cancelled");
+  EXPECT_EQ(lines(fx),
+            (std::vector<std::string>{"cancel requested (force: running steps get SIGINT)",
+                                      "run cancelled: 0 ok, 0 skipped, 0 failed, 1 cancelled"}));
+}
+
+TEST(OnCancel, TheLevelOnlyRises) {
+  const auto fx = on_cancel(run(RunStatus::running, CancelLevel::force),
+                            {job(1, "s/a", "t", JobStatus::running)}, {}, CancelLevel::graceful);
+  EXPECT_EQ(fx.cancel, CancelLevel::force);
+}
+
+// ---------------------------------------------------------------- settle
+
+TEST(Settle, Table) {
+  struct Case {
+    const char* name;
+    RunStatus status;
+    std::vector<JobStatus> jobs;
+    std::optional<RunStatus> ends;
+    std::string summary;
+  };
+  using J = JobStatus;
+  const std::vector<Case> cases = {
+      {"all skipped at creation",
+       RunStatus::queued,
+       {J::skipped, J::skipped},
+       RunStatus::success,
+       "0 ok, 2 skipped, 0 failed"},
+      {"no jobs", RunStatus::queued, {}, RunStatus::success, "0 ok, 0 skipped, 0 failed"},
+      {"one still running", RunStatus::running, {J::success, J::running}, std::nullopt, ""},
+      {"interrupted counts as failed",
+       RunStatus::running,
+       {J::success, J::interrupted},
+       RunStatus::failed,
+       "1 ok, 0 skipped, 1 failed"},
+      {"drift is ok",
+       RunStatus::running,
+       {J::drift, J::success},
+       RunStatus::success,
+       "2 ok, 0 skipped, 0 failed"},
+      {"failed beats cancelled",
+       RunStatus::running,
+       {J::cancelled, J::failed},
+       RunStatus::failed,
+       "0 ok, 0 skipped, 1 failed, 1 cancelled"},
+      {"already ended", RunStatus::success, {J::success}, std::nullopt, ""},
+  };
+  for (const auto& c : cases) {
+    std::vector<JobView> jobs;
+    for (std::size_t i = 0; i < c.jobs.size(); ++i)
+      jobs.push_back(
+          job(static_cast<std::int64_t>(i + 1), "s/" + std::to_string(i), "t", c.jobs[i]));
+    const auto fx = settle(run(c.status), jobs);
+    ASSERT_EQ(fx.run.has_value(), c.ends.has_value()) << c.name;
+    if (c.ends) {
+      EXPECT_EQ(fx.run->to, *c.ends) << c.name;
+      EXPECT_EQ(fx.run->summary, c.summary) << c.name;
+    }
+  }
+}
+
+TEST(Settle, ReleasesTheFirstTierOfANewRun) {
+  const std::vector<JobView> jobs = {
+      job(1, "s/db", "platform", JobStatus::pending),
+      job(2, "s/app", "apps", JobStatus::pending, JobKind::apply, {"platform"})};
+  const auto fx = settle(run(RunStatus::queued), jobs);
+  ASSERT_EQ(fx.jobs.size(), 1u);
+  EXPECT_EQ(fx.jobs[0].job_id, 1);
+  EXPECT_EQ(fx.jobs[0].to, JobStatus::queued);
+  EXPECT_TRUE(fx.wakes_claims());
+}
+
+TEST(Effects, WakesClaimsOnlyWhenWorkMayHaveFreedUp) {
+  Effects none;
+  EXPECT_FALSE(none.wakes_claims());
+  Effects cancelled_pending;
+  cancelled_pending.jobs.push_back({1, JobStatus::pending, JobStatus::cancelled, "", 0});
+  EXPECT_FALSE(cancelled_pending.wakes_claims());
+  Effects ended;
+  ended.jobs.push_back({1, JobStatus::running, JobStatus::failed, "", 0});
+  EXPECT_TRUE(ended.wakes_claims());
+}
+
+}  // namespace
+}  // namespace stackrun::core
