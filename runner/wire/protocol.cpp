@@ -1,0 +1,104 @@
+// The JSON form of the wire protocol, version 2 (kProtocolVersion). The codecs live in
+// protocol_agent.cpp (agent routes), protocol_operator.cpp (repos, agents, triggers, cancel) and
+// protocol_runs.cpp (run views, logs); the shared helpers in json_fields.hpp.
+//
+// Every body is one JSON object, encoded compactly with fields in struct order. Keys are the
+// struct members' names, with these exceptions:
+//   AttemptDetail::cls        -> "class"   (verdict class text, or null until reported)
+//   AttemptDetail::exit_code  -> "exit"    (integer, or null until reported)
+//   FinishRequest::verdict    -> "verdict": {"class", "rule", "line", "line_no", "lock"}
+//   core::LockInfo            -> {"id", "path", "operation", "who", "version", "created", "info"}
+//                                (in verdict.lock and AttemptDetail "lock"; null when absent)
+//   RunSummary::cancel        -> "cancel": "none" | "graceful" | "force"
+//   RunDetail                 -> the RunSummary's keys at the top level plus "jobs": [JobDetail]
+//                                (flattened: there is no "run" key)
+// Value rules:
+//   enums        their to_string text (core/status.hpp, core/verdict.hpp); any other text fails
+//                with "expected one of <the allowed texts>"
+//   integers     JSON integers only (not 1.5, 1e3 or "1"), within the member's C++ range
+//   booleans     true/false only;  strings: JSON strings only (invalid UTF-8 encodes as U+FFFD)
+//   optionals    std::optional members encode as null when unset and decode from null or absent;
+//                defaulted (optional) scalar fields also read null or absent as their default
+//   unknown keys are ignored; an empty body means {} only for claim, trigger and cancel
+//
+// Decode errors read "<message>: field \"<dotted path>\": <what>", "<message>: field
+// \"<path>\" is missing" or "<message>: body is ...", with these message names:
+//   ClaimRequest claim        Offer offer              AttemptRef attempt
+//   LeaseAnswer lease         LogBatch logs            LogAck logs answer
+//   FinishRequest finish      FinishAnswer finish answer
+//   RepoRegistration repo     AgentRegistration agent  AgentCredentials agent credentials
+//   Created created           TriggerRequest trigger   TriggerAnswer trigger answer
+//   RunList run list          RunDetail run            LogPage log page
+//   CancelRequest cancel      CancelAnswer cancel answer
+//   Health health             ErrorBody error
+// Paths: "verdict.lock.who", "chunks[2].seq", "jobs[0].attempts[1].status", "runs[3].id".
+#include "runner/wire/protocol.hpp"
+
+#include "runner/wire/json_fields.hpp"
+
+namespace stackrun::wire {
+
+using detail::Json;
+using detail::Obj;
+
+namespace detail {
+
+Json lock_json(const core::LockInfo& l) {
+  return {{"id", l.id},    {"path", l.path},       {"operation", l.operation},
+          {"who", l.who},  {"version", l.version}, {"created", l.created},
+          {"info", l.info}};
+}
+
+// Every key optional: Terraform prints only the lines it has.
+void lock_fields(Obj& o, core::LockInfo& l) {
+  o.opt("id", l.id);
+  o.opt("path", l.path);
+  o.opt("operation", l.operation);
+  o.opt("who", l.who);
+  o.opt("version", l.version);
+  o.opt("created", l.created);
+  o.opt("info", l.info);
+}
+
+}  // namespace detail
+
+std::string encode(const Health& m) {
+  return detail::dump({{"ok", m.ok}, {"protocol", m.protocol}});
+}
+
+Result<Health> decode_health(std::string_view body) {
+  return detail::decode<Health>("health", body, detail::EmptyBody::error, [](Obj& o, Health& m) {
+    o.req("ok", m.ok);
+    o.req("protocol", m.protocol);
+  });
+}
+
+std::string encode(const ErrorBody& m) {
+  return detail::dump({{"error", m.error}});
+}
+
+Result<ErrorBody> decode_error_body(std::string_view body) {
+  return detail::decode<ErrorBody>("error", body, detail::EmptyBody::error,
+                                   [](Obj& o, ErrorBody& m) { o.req("error", m.error); });
+}
+
+std::string encode_lock(const core::LockInfo& m) {
+  return detail::dump(detail::lock_json(m));
+}
+
+Result<core::LockInfo> decode_lock(std::string_view body) {
+  return detail::decode<core::LockInfo>(
+      "lock", body, detail::EmptyBody::error,
+      [](Obj& o, core::LockInfo& m) { detail::lock_fields(o, m); });
+}
+
+std::string error_text(std::string_view body) {
+  const Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object()) {
+    auto it = j.find("error");
+    if (it != j.end() && it->is_string()) return it->get<std::string>();
+  }
+  return std::string(body.substr(0, 500));
+}
+
+}  // namespace stackrun::wire
