@@ -3,12 +3,7 @@
 // outcomes and ordering, never on elapsed time; every wait is bounded by kWait.
 #include "runner/http/http.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -22,115 +17,12 @@
 #include <thread>
 #include <vector>
 
+#include "runner/http/http_test_support.hpp"
+
 namespace stackrun::http {
 namespace {
 
-using namespace std::chrono_literals;
-constexpr std::chrono::seconds kWait{10};  // bound on every wait; generous for loaded CI
-
-Response text(std::string body, int status = 200) {
-  return Response{status, "text/plain", std::move(body), {}};
-}
-
-// A server run() by its own thread. Register routes on `server`, then start(). The destructor
-// stops it and waits (bounded) for run() to return.
-class LiveServer {
- public:
-  explicit LiveServer(Server::Options options = {}) : server(options) {}
-  ~LiveServer() {
-    if (!thread_.joinable()) return;
-    server.stop();
-    if (!wait_stopped()) {
-      std::fprintf(stderr, "Server::run() still running %llds after stop()\n",
-                   static_cast<long long>(kWait.count()));
-      std::abort();  // joining would hang the whole suite
-    }
-    thread_.join();
-  }
-  // Listens on host:0 and starts the io thread; "" on success, else the listen error.
-  std::string start(const std::string& host = "127.0.0.1") {
-    auto port = server.listen(host, 0);
-    if (!port.ok()) return port.error();
-    port_ = *port;
-    url_ = "http://" + (host.find(':') == std::string::npos ? host : "[" + host + "]") + ":" +
-           std::to_string(port_);
-    thread_ = std::thread([this] {
-      server.run();
-      stopped_.set_value();
-    });
-    return "";
-  }
-  bool wait_stopped() { return stopped_future_.wait_for(kWait) == std::future_status::ready; }
-  int port() const { return port_; }
-  const std::string& url() const { return url_; }
-  std::thread::id thread_id() const { return thread_.get_id(); }
-
-  Server server;
-
- private:
-  int port_ = 0;
-  std::string url_;
-  std::promise<void> stopped_;
-  std::shared_future<void> stopped_future_ = stopped_.get_future().share();
-  std::thread thread_;
-};
-
-// Opened once, from any thread; waited on with a bound.
-class Latch {
- public:
-  void open() {
-    std::call_once(once_, [this] { promise_.set_value(); });
-  }
-  bool wait() { return future_.wait_for(kWait) == std::future_status::ready; }
-
- private:
-  std::once_flag once_;
-  std::promise<void> promise_;
-  std::future<void> future_ = promise_.get_future();
-};
-
-// For what the client cannot show (response headers, raw bytes, silence): connects to
-// 127.0.0.1:port, sends `bytes`, returns all it reads until the server closes, or with
-// "<timeout>" appended if it has not closed within kWait.
-std::string raw_exchange(int port, const std::string& bytes) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "<socket failed>";
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return "<connect failed>";
-  }
-  for (std::size_t sent = 0; sent < bytes.size();) {
-    ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string out;
-  auto deadline = std::chrono::steady_clock::now() + kWait;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd p{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
-      out += "<timeout>";
-      break;
-    }
-    char buf[4096];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
-// "status body" or the transport error, for compact expectations.
-std::string outcome(const Result<ClientResponse>& r) {
-  return r.ok() ? std::to_string(r->status) + " " + r->body : "error: " + r.error();
-}
+using namespace test_support;
 
 TEST(HttpServer, RoutesWithCapturesAndDecodedQuery) {
   LiveServer live;

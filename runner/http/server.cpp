@@ -11,9 +11,13 @@
 #include <boost/beast/http.hpp>
 // clang-format on
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -74,6 +78,9 @@ struct State {
   ~State();
   void accept();
   void shutdown();
+  // Runs `fn`, reporting what it throws as "<what> threw: <reason>" (io thread).
+  void guarded(const char* what, const std::function<void()>& fn);
+  void report(const std::string& text);
 
   Server::Options options;
   Router router;
@@ -106,6 +113,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void answer(Response response) {
     if (closed_ || !awaiting_reply_) return;
     awaiting_reply_ = false;
+    peer_closed_.reset();
+    if (watching_) {
+      // Only the readiness wait is pending now (no read, no write yet): cancel it so the next
+      // read is the socket's only reader.
+      watching_ = false;
+      error_code ignored;
+      stream_.socket().cancel(ignored);
+    }
     send(std::move(response));
   }
   void close() {
@@ -145,6 +160,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void dispatch();
+  void watch_peer();
+  enum class Peek { nothing, data, closed };
+  Peek peek();
 
   // Answers an unreadable request and closes: the rest of the stream cannot be trusted.
   void reject(int status, const std::string& message) {
@@ -208,6 +226,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = false;
   bool awaiting_reply_ = false;
   bool closed_ = false;
+  // The awaited request's Request::peer_closed; null unless awaiting_reply_.
+  std::shared_ptr<std::atomic<bool>> peer_closed_;
+  bool watching_ = false;  // a readiness wait for peer_closed_ is pending
   std::size_t drained_ = 0;
 };
 
@@ -254,6 +275,8 @@ void Session::dispatch() {
   }
   request.params = std::move(match.params);
   awaiting_reply_ = true;
+  peer_closed_ = std::make_shared<std::atomic<bool>>(false);
+  request.peer_closed = peer_closed_;
   stream_.expires_never();  // a long-poll may wait far longer than read_timeout
   auto reply_state = std::make_shared<ReplyState>(state_.link, weak_from_this());
   try {
@@ -262,6 +285,51 @@ void Session::dispatch() {
     reply_state->deliver(error_response(500, std::string("internal error: ") + e.what()));
   } catch (...) {
     reply_state->deliver(error_response(500, "internal error: unknown exception"));
+  }
+  // Posted, so an answer the handler gave at once (posted before this) goes first and needs no
+  // watch.
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->watch_peer(); });
+}
+
+// Learns, while the handler has yet to reply, that the client closed the connection. Why a
+// readiness wait and a peek rather than a read: bytes a pipelining client already sent must
+// stay unread for the next request's parser. (Asio's wait completes at once if the socket is
+// already readable, so a close before the wait began is not missed.)
+void Session::watch_peer() {
+  if (closed_ || !awaiting_reply_ || watching_) return;
+  if (buffer_.size() > 0) return;  // the client is pipelining: it is there
+  watching_ = true;
+  stream_.socket().async_wait(
+      tcp::socket::wait_read, [self = shared_from_this(), flag = peer_closed_](error_code ec) {
+        // Answered, closed, or a later request's watch has taken over: not ours to act on.
+        if (self->closed_ || self->peer_closed_ != flag) return;
+        self->watching_ = false;
+        if (ec == asio::error::operation_aborted) return;
+        switch (ec ? Peek::closed : self->peek()) {
+          case Peek::nothing:  // woken without input: keep watching
+            self->watch_peer();
+            break;
+          case Peek::data:  // pipelined bytes: left for the next read; stop watching
+            break;
+          case Peek::closed:
+            flag->store(true);
+            self->close();
+            break;
+        }
+      });
+}
+
+// Why ::recv with MSG_PEEK | MSG_DONTWAIT: looks at the next byte without consuming it and
+// without blocking the io thread, whatever blocking mode Asio keeps the socket in.
+Session::Peek Session::peek() {
+  char byte = 0;
+  for (;;) {  // repeats only on EINTR
+    ssize_t n = ::recv(stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return Peek::data;
+    if (n == 0) return Peek::closed;  // end of stream: the client closed (or half-closed)
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Peek::nothing;
+    return Peek::closed;  // ECONNRESET and the like
   }
 }
 
@@ -300,6 +368,28 @@ void State::shutdown() {
   for (auto& [id, session] : open) session->close();
   work.reset();
   io.stop();
+}
+
+void State::guarded(const char* what, const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    report(std::string(what) + " threw: " + e.what());
+  } catch (...) {
+    report(std::string(what) + " threw a non-standard exception");
+  }
+}
+
+void State::report(const std::string& text) {
+  if (options.on_error) {
+    try {
+      options.on_error(text);
+      return;
+    } catch (...) {
+      // Fall through: the text must not be lost with the reporter.
+    }
+  }
+  std::fprintf(stderr, "stackrun http: %s\n", text.c_str());
 }
 
 State::~State() {
@@ -357,7 +447,8 @@ Result<int> Server::listen(const std::string& host, int port) {
 }
 
 void Server::post(std::function<void()> fn) {
-  asio::post(impl_->io, std::move(fn));
+  State& s = *impl_;
+  asio::post(s.io, [&s, fn = std::move(fn)] { s.guarded("posted function", fn); });
 }
 
 void Server::after(std::chrono::milliseconds delay, std::function<void()> fn) {
@@ -370,13 +461,26 @@ void Server::after(std::chrono::milliseconds delay, std::function<void()> fn) {
     s.timers.insert(timer);
     timer->async_wait([&s, timer, fn = std::move(fn)](error_code ec) {
       s.timers.erase(timer);
-      if (!ec && !s.stopping) fn();
+      if (!ec && !s.stopping) s.guarded("timer callback", fn);
     });
   });
 }
 
 void Server::run() {
-  impl_->io.run();
+  State& s = *impl_;
+  // Why resume: Asio lets run() continue after a handler threw, and one failed callback must
+  // not take every connection and timer down with it. post() and after() already catch; this
+  // is the net for the rest.
+  for (;;) {
+    try {
+      s.io.run();
+      return;
+    } catch (const std::exception& e) {
+      s.report(std::string("io thread work threw: ") + e.what());
+    } catch (...) {
+      s.report("io thread work threw a non-standard exception");
+    }
+  }
 }
 
 void Server::stop() {
