@@ -6,30 +6,58 @@ namespace stackrun::store {
 namespace {
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
-  throw DbError(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+  throw DbError(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"),
+                db ? sqlite3_extended_errcode(db) : SQLITE_NOMEM);
 }
 
 }  // namespace
+
+bool DbError::read_only() const {
+  return (code & 0xff) == SQLITE_READONLY;
+}
+
+bool DbError::transient() const {
+  switch (code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+      return true;
+    default:
+      return false;
+  }
+}
 
 Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
   if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &st_, nullptr) != SQLITE_OK)
     fail(db, "prepare \"" + std::string(sql.substr(0, 60)) + "\"");
 }
 
-Stmt::~Stmt() { sqlite3_finalize(st_); }
+Stmt::~Stmt() {
+  sqlite3_finalize(st_);
+}
 
 Stmt& Stmt::bind(int i, std::int64_t v) {
   if (sqlite3_bind_int64(st_, i, v) != SQLITE_OK) fail(db_, "bind");
   return *this;
 }
 Stmt& Stmt::bind(int i, std::string_view v) {
-  if (sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+  if (sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) !=
+      SQLITE_OK)
     fail(db_, "bind");
   return *this;
 }
 Stmt& Stmt::bind_blob(int i, std::string_view v) {
-  if (sqlite3_bind_blob(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+  if (sqlite3_bind_blob(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) !=
+      SQLITE_OK)
     fail(db_, "bind");
+  return *this;
+}
+Stmt& Stmt::bind(int i, double v) {
+  if (sqlite3_bind_double(st_, i, v) != SQLITE_OK) fail(db_, "bind");
   return *this;
 }
 Stmt& Stmt::bind_null(int i) {
@@ -49,36 +77,67 @@ void Stmt::exec() {
   }
 }
 
-std::int64_t Stmt::i64(int col) const { return sqlite3_column_int64(st_, col); }
+std::int64_t Stmt::i64(int col) const {
+  return sqlite3_column_int64(st_, col);
+}
 std::optional<std::int64_t> Stmt::opt_i64(int col) const {
   if (is_null(col)) return std::nullopt;
   return i64(col);
+}
+double Stmt::real(int col) const {
+  return sqlite3_column_double(st_, col);
 }
 std::string Stmt::text(int col) const {
   const void* p = sqlite3_column_blob(st_, col);
   const int n = sqlite3_column_bytes(st_, col);
   return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
 }
-bool Stmt::is_null(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
-
-Db::Db(const std::string& path) : path_(path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
-    std::string msg = "open " + path;
-    sqlite3* d = db_;
-    db_ = nullptr;
-    const std::string err = d ? sqlite3_errmsg(d) : "out of memory";
-    sqlite3_close(d);
-    throw DbError(msg + ": " + err);
-  }
-  // Why: a second process (CLI tools, a restarted server) may hold the lock briefly.
-  if (sqlite3_busy_timeout(db_, 5000) != SQLITE_OK) fail(db_, "busy_timeout");
-  // WAL: readers never block the writer; synchronous=FULL: a committed transition survives
-  // power loss and kill -9 alike.
-  exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+bool Stmt::is_null(int col) const {
+  return sqlite3_column_type(st_, col) == SQLITE_NULL;
 }
 
-Db::~Db() { sqlite3_close(db_); }
+Db::Db(const std::string& path, Options options) : path_(path), options_(options) {
+  db_ = open();
+}
+
+void Db::reopen() {
+  sqlite3* fresh = open();  // throws, keeping the old connection, when it cannot
+  sqlite3_close(db_);
+  db_ = fresh;
+}
+
+sqlite3* Db::open() const {
+  const int flags =
+      (options_.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_FULLMUTEX;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path_.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    const std::string err = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw DbError("open " + path_ + ": " + err, SQLITE_CANTOPEN);
+  }
+  // Why a busy timeout: a second process (CLI tools, a restarted server) may hold the lock
+  // briefly. WAL: readers never block the writer. synchronous=FULL: a committed transition
+  // survives power loss and kill -9 alike.
+  const std::string pragmas =
+      options_.read_only
+          ? "PRAGMA foreign_keys=ON;"
+          : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+  char* err = nullptr;
+  if (sqlite3_busy_timeout(db, options_.busy_timeout_ms) != SQLITE_OK ||
+      sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    const std::string msg = "open " + path_ + ": " + (err ? err : sqlite3_errmsg(db));
+    const int code = sqlite3_extended_errcode(db);
+    sqlite3_free(err);
+    sqlite3_close(db);
+    throw DbError(msg, code);
+  }
+  return db;
+}
+
+Db::~Db() {
+  sqlite3_close(db_);
+}
 
 void Db::exec(std::string_view sql) {
   char* err = nullptr;
@@ -86,14 +145,20 @@ void Db::exec(std::string_view sql) {
   if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errmsg(db_);
     sqlite3_free(err);
-    throw DbError("exec \"" + s.substr(0, 60) + "\": " + msg);
+    throw DbError("exec \"" + s.substr(0, 60) + "\": " + msg, sqlite3_extended_errcode(db_));
   }
 }
 
-std::int64_t Db::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
-int Db::changes() const { return sqlite3_changes(db_); }
+std::int64_t Db::last_insert_id() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+int Db::changes() const {
+  return sqlite3_changes(db_);
+}
 
-Tx::Tx(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Tx::Tx(Db& db, Kind kind) : db_(db) {
+  db_.exec(kind == Kind::write ? "BEGIN IMMEDIATE" : "BEGIN");
+}
 Tx::~Tx() {
   if (!done_) {
     try {

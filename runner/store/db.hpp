@@ -13,8 +13,17 @@ struct sqlite3_stmt;
 
 namespace stackrun::store {
 
+// A failed sqlite3 call. `code` is SQLite's extended result code (SQLITE_BUSY, SQLITE_FULL,
+// SQLITE_READONLY, SQLITE_IOERR_WRITE...), 0 when the failure did not come from SQLite.
 struct DbError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit DbError(const std::string& what, int code = 0) : std::runtime_error(what), code(code) {}
+  int code = 0;
+  // SQLITE_BUSY/LOCKED (another connection holds the lock), FULL, IOERR, READONLY, CANTOPEN:
+  // the database is fine but unusable right now; the same call may work later.
+  bool transient() const;
+  // SQLITE_READONLY: this connection cannot write (the file was read-only when it was
+  // opened); only a new connection can tell whether it is writable again (Db::reopen).
+  bool read_only() const;
 };
 
 class Stmt {
@@ -31,6 +40,7 @@ class Stmt {
   Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
   Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
   Stmt& bind_blob(int i, std::string_view v);
+  Stmt& bind(int i, double v);
   Stmt& bind_null(int i);
   Stmt& bind(int i, const std::optional<std::int64_t>& v) { return v ? bind(i, *v) : bind_null(i); }
 
@@ -41,6 +51,7 @@ class Stmt {
 
   std::int64_t i64(int col) const;
   std::optional<std::int64_t> opt_i64(int col) const;
+  double real(int col) const;
   std::string text(int col) const;  // "" for NULL
   bool is_null(int col) const;
 
@@ -51,11 +62,22 @@ class Stmt {
 
 class Db {
  public:
-  // Opens (creating) the file; WAL mode, foreign keys, a busy timeout.
-  explicit Db(const std::string& path);
+  struct Options {
+    bool read_only = false;  // no writes, no creation, no journal-mode change
+    // How long a statement waits for another connection's lock before failing with
+    // SQLITE_BUSY. The server keeps it short: its io thread must not stall for long.
+    int busy_timeout_ms = 5000;
+  };
+  // Opens (creating, unless read-only) the file; WAL mode, foreign keys, a busy timeout.
+  explicit Db(const std::string& path) : Db(path, Options{}) {}
+  Db(const std::string& path, Options options);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
+
+  // Closes the connection and opens the file again with the same options (after a fault
+  // such as a file that was read-only when first opened). Throws DbError when it cannot.
+  void reopen();
 
   void exec(std::string_view sql);  // one or more statements, no results
   Stmt prepare(std::string_view sql) { return Stmt(db_, sql); }
@@ -65,15 +87,20 @@ class Db {
   const std::string& path() const { return path_; }
 
  private:
+  sqlite3* open() const;  // a configured connection; throws DbError
+
   sqlite3* db_ = nullptr;
   std::string path_;
+  Options options_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back if commit() was not reached. Immediate: the write
 // lock is taken up front, so a conditional UPDATE inside cannot lose a race to another writer.
+// A read transaction (BEGIN DEFERRED) only gives its reads one consistent snapshot.
 class Tx {
  public:
-  explicit Tx(Db& db);
+  enum class Kind { write, read };
+  explicit Tx(Db& db, Kind kind = Kind::write);
   ~Tx();
   Tx(const Tx&) = delete;
   Tx& operator=(const Tx&) = delete;

@@ -19,7 +19,7 @@ void migrate(Db& db) {
     try {
       db.exec(all[i].sql);
     } catch (const DbError& e) {
-      throw DbError("migration " + all[i].name + ": " + e.what());
+      throw DbError("migration " + all[i].name + ": " + e.what(), e.code);
     }
     db.exec("PRAGMA user_version = " + std::to_string(i + 1));
     tx.commit();

@@ -1,9 +1,14 @@
 #pragma once
-// Plain rows of the store (see schema/sql/0001_init.sql for the meaning of each column).
+// Plain rows of the store (see schema/sql/ for the meaning of each column). Statuses are the
+// core's enums; their text exists only inside store.cpp.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "runner/core/policy.hpp"
+#include "runner/core/status.hpp"
+#include "runner/core/verdict.hpp"
 
 namespace stackrun::store {
 
@@ -23,16 +28,23 @@ struct AgentRow {
 
 struct RunRow {
   Id id = 0, repo_id = 0;
-  std::string repo_name, pipeline, pipeline_file, pipeline_yaml, kind, event, ref, before_commit,
-      commit_sha, message, status, summary;
-  int cancel_requested = 0;
+  std::string repo_name, pipeline, pipeline_file, pipeline_yaml;
+  core::JobKind kind = core::JobKind::apply;
+  std::string event, ref, before_commit, commit_sha, message;
+  core::RunStatus status = core::RunStatus::queued;
+  std::string summary;
+  core::CancelLevel cancel = core::CancelLevel::none;
+  core::FailurePolicy policy;
   Millis created_at = 0;
   std::optional<Millis> started_at, finished_at;
 };
 
 struct JobRow {
   Id id = 0, run_id = 0, repo_id = 0;
-  std::string stack, label, tier, tier_needs, kind, status, reason, result_reason, labels;
+  std::string stack, label, tier, tier_needs;
+  core::JobKind kind = core::JobKind::apply;
+  core::JobStatus status = core::JobStatus::pending;
+  std::string reason, result_reason, labels;
   int tier_index = 0, parallelism = 1;
   Millis not_before = 0;
   std::int64_t epoch = 0;
@@ -45,10 +57,11 @@ struct AttemptRow {
   std::string agent_name;
   int n = 0;
   std::int64_t epoch = 0;
-  std::string status;  // running | finished | lost | interrupted
-  Millis lease_expires_at = 0;
+  core::AttemptStatus status = core::AttemptStatus::offered;
+  Millis lease_expires_at = 0;  // offered: the offer's deadline
   std::optional<std::int64_t> exit_code;
-  std::string cls, rule, line, lock_json;
+  std::optional<core::Class> cls;
+  std::string rule, line, lock_json;
   int line_no = 0;
   Millis started_at = 0;
   std::optional<Millis> finished_at;
@@ -64,15 +77,21 @@ struct ChunkRow {
 
 // A job to insert with a new run.
 struct NewJob {
-  std::string stack, label, tier, tier_needs, kind, status, reason, result_reason, labels;
+  std::string stack, label, tier, tier_needs;
+  core::JobKind kind = core::JobKind::apply;
+  core::JobStatus status = core::JobStatus::pending;
+  std::string reason, result_reason, labels;
   int tier_index = 0, parallelism = 1;
 };
 
 struct NewRun {
   Id repo_id = 0;
-  std::string pipeline, pipeline_file, pipeline_yaml, kind, event, ref, before_commit, commit_sha,
-      message;
+  std::string pipeline, pipeline_file, pipeline_yaml;
+  core::JobKind kind = core::JobKind::apply;
+  std::string event, ref, before_commit, commit_sha, message;
+  core::FailurePolicy policy;
   std::vector<NewJob> jobs;
+  std::vector<std::string> lines;  // run-level log lines written with the run
 };
 
 }  // namespace stackrun::store

@@ -1,8 +1,9 @@
 #pragma once
 // The store: typed reads and writes over SQLite. It makes no decisions: the coordinator
-// (runner/server) composes these inside one Tx per state transition, and the conditional
-// updates here (returning whether they won) make a transition impossible to win twice.
-// Not thread-safe: one Store per thread (the server uses it from its io thread only).
+// (runner/server) applies the lifecycle's effects inside one Tx per transition, and the
+// conditional updates here (returning whether they won) make a transition impossible to win
+// twice. Errors are DbError (see db.hpp); a failed transaction leaves nothing behind.
+// Not thread-safe: one Store per thread.
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,17 +17,23 @@ namespace stackrun::store {
 
 class Store {
  public:
-  // Opens/creates the database file and migrates it. Throws DbError when it cannot.
-  explicit Store(const std::string& path);
+  // Opens/creates the database file and migrates it (read_only: opens, never writes; the
+  // file must exist and be migrated). Throws DbError when it cannot.
+  explicit Store(const std::string& path, Db::Options options = {});
 
   Db& db() { return db_; }
+  // A new connection (see Db::reopen); no transaction may be open.
+  void reopen() { db_.reopen(); }
   Tx begin() { return Tx(db_); }
+  Tx begin_read() { return Tx(db_, Tx::Kind::read); }
 
   // --- repos, agents, tokens
-  Id upsert_repo(const std::string& name, const std::string& url, const std::string& branch, Millis now);
+  Id upsert_repo(const std::string& name, const std::string& url, const std::string& branch,
+                 Millis now);
   std::optional<RepoRow> repo_by_name(const std::string& name);
   std::optional<RepoRow> repo_by_id(Id id);
   std::vector<RepoRow> repos();
+  // Creates the agent, or replaces the token hash, labels and capacity of one of that name.
   Id create_agent(const std::string& name, const std::string& token_hash, const std::string& labels,
                   int capacity, Millis now);
   std::optional<AgentRow> agent_by_token_hash(const std::string& token_hash);
@@ -35,17 +42,18 @@ class Store {
   bool api_token_exists(const std::string& token_hash);
 
   // --- runs and jobs
-  Id insert_run(const NewRun& run, Millis now);  // jobs inserted too; statuses as given
+  Id insert_run(const NewRun& run, Millis now);  // jobs and lines inserted too; statuses as given
   std::optional<RunRow> run(Id id);
   std::vector<RunRow> recent_runs(int limit);
-  std::vector<RunRow> runs_with_status(const std::string& status);
-  bool set_run_status(Id run_id, const std::string& from, const std::string& to, Millis now);
+  // Conditional: true iff the run was `from` and is now `to` (started_at / finished_at set).
+  bool set_run_status(Id run_id, core::RunStatus from, core::RunStatus to, Millis now);
   void set_run_summary(Id run_id, const std::string& summary);
-  void request_cancel(Id run_id, int level);
-  std::vector<JobRow> jobs_of_run(Id run_id);
+  // Raises the run's cancel level to `level` (never lowers it).
+  void raise_cancel(Id run_id, core::CancelLevel level);
+  std::vector<JobRow> jobs_of_run(Id run_id);  // tier order, then stack
   std::optional<JobRow> job(Id id);
   // Conditional job transition: true iff the job was in `from` and is now in `to`.
-  bool transition_job(Id job_id, const std::string& from, const std::string& to,
+  bool transition_job(Id job_id, core::JobStatus from, core::JobStatus to,
                       const std::string& result_reason, std::optional<Millis> finished_at,
                       Millis not_before = 0);
   // queued jobs whose not_before has passed, in claim order (run, tier, id).
@@ -55,27 +63,40 @@ class Store {
   std::vector<JobRow> unfinished_jobs();
   // Bumps the job's epoch and marks it running iff it is still queued. Returns the new epoch.
   std::optional<std::int64_t> claim_job(Id job_id);
+  // The earliest not_before after `now` of a queued job: when a waiting retry becomes claimable.
+  std::optional<Millis> next_not_before(Millis now);
 
   // --- attempts
-  Id insert_attempt(Id job_id, int n, Id agent_id, std::int64_t epoch, Millis lease_expires_at, Millis now);
+  // A new attempt `n` of the job, offered to `agent_id` until `expires_at`.
+  Id insert_offer(Id job_id, int n, Id agent_id, std::int64_t epoch, Millis expires_at, Millis now);
   std::optional<AttemptRow> attempt(Id id);
-  std::vector<AttemptRow> attempts_of_job(Id job_id);
+  std::vector<AttemptRow> attempts_of_job(Id job_id);  // by n
+  std::vector<AttemptRow> offers_of_run(Id run_id);
+  // Offered and running attempts whose offer or lease ended before `now`.
   std::vector<AttemptRow> expired_attempts(Millis now);
+  // The earliest offer or lease deadline of any offered or running attempt.
+  std::optional<Millis> next_expiry();
+  // offered -> running under `epoch`, leased until `lease_expires_at`; false if not offered.
+  bool start_attempt(Id attempt_id, std::int64_t epoch, Millis lease_expires_at, Millis now);
+  // Deletes an offered attempt under `epoch`; false if it is not offered any more.
+  bool withdraw_offer(Id attempt_id, std::int64_t epoch);
   bool extend_lease(Id attempt_id, std::int64_t epoch, Millis lease_expires_at);
-  // Every running lease is pushed to at least `until` (server restart grace).
+  // Every offer and running lease is pushed to at least `until` (server restart grace).
   void extend_all_leases(Millis until);
   struct Finish {
     std::int64_t exit_code = 0;
-    std::string cls, rule, line, lock_json;
+    core::Class cls = core::Class::fatal;
+    std::string rule, line, lock_json;
     int line_no = 0;
   };
   // running -> `status` (finished|lost|interrupted) iff still running under `epoch`.
-  bool finish_attempt(Id attempt_id, std::int64_t epoch, const std::string& status,
-                      const std::optional<Finish>& f, Millis now);
+  bool end_attempt(Id attempt_id, std::int64_t epoch, core::AttemptStatus status,
+                   const std::optional<Finish>& f, Millis now);
 
   // --- logs
   // Stores chunk (attempt_id, seq) once; false if it was already there.
-  bool insert_chunk(Id run_id, Id job_id, Id attempt_id, std::int64_t seq, const std::string& data, Millis now);
+  bool insert_chunk(Id run_id, Id job_id, Id attempt_id, std::int64_t seq, const std::string& data,
+                    Millis now);
   void insert_sys_line(Id run_id, std::optional<Id> job_id, const std::string& line, Millis now);
   // Chunks of a run with id > after, in id order; `label` filters by job label ("" = all).
   std::vector<ChunkRow> chunks_after(Id run_id, Id after, const std::string& label, int limit);
@@ -86,7 +107,8 @@ class Store {
   // selected it to run (excluded jobs do not count), its diff baseline ("" if that run had none).
   std::map<std::string, std::string> first_selected_bases(Id repo_id);
   // Records a successful apply of run `run_id` unless a later run already recorded one.
-  void record_applied(Id repo_id, const std::string& stack, const std::string& commit, Id run_id, Millis now);
+  void record_applied(Id repo_id, const std::string& stack, const std::string& commit, Id run_id,
+                      Millis now);
 
  private:
   Db db_;
