@@ -79,9 +79,16 @@ LoadResult single(Location at, std::string message) {
 
 }  // namespace
 
+std::string oversize_message(std::uint64_t size) {
+  return "file is " + std::to_string(size) + " bytes, over the " +
+         std::to_string(kMaxPipelineBytes / 1024) +
+         " KiB limit for pipeline files (a pipeline is a page of YAML; nothing was parsed)";
+}
+
 LoadResult load_pipeline(std::string_view text, std::string_view file) {
   const std::string name(file);
   const Location start{name, 1, 1};
+  if (text.size() > kMaxPipelineBytes) return single(start, oversize_message(text.size()));
   Converter conv(name);
   std::vector<YAML::Node> docs;
   Node root;

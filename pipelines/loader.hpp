@@ -1,6 +1,8 @@
 #pragma once
 // Parses pipeline YAML text into the model, or explains every problem with its location.
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -9,11 +11,20 @@
 namespace stackrun::pipelines {
 
 struct LoadResult {
-  std::optional<Pipeline> pipeline;        // set iff diagnostics is empty
-  std::vector<Diagnostic> diagnostics;     // in file order
+  std::optional<Pipeline> pipeline;     // set iff diagnostics is empty
+  std::vector<Diagnostic> diagnostics;  // in file order
 };
 
+// Pipeline files larger than this are refused before any parsing: a pipeline is a page of
+// YAML, and a huge one (pushed by mistake or on purpose) must not stall the server or grow it
+// by gigabytes. Callers that can see a file's size first (git, the filesystem) check it
+// before reading the file at all.
+inline constexpr std::size_t kMaxPipelineBytes = 256 * 1024;
+// The diagnostic text for a file of `size` bytes over kMaxPipelineBytes.
+std::string oversize_message(std::uint64_t size);
+
 // `text` is the file's content; `file` names it in diagnostics. Never throws on bad input.
+// Text over kMaxPipelineBytes gives one diagnostic at file:1:1 (oversize_message).
 LoadResult load_pipeline(std::string_view text, std::string_view file);
 
 }  // namespace stackrun::pipelines

@@ -28,33 +28,16 @@ class Libgit2Repo final : public Repo {
   }
 
   Result<std::string> read_file(std::string_view commit, std::string_view path) const override {
-    auto c = detail::lookup_commit(repo_.get(), path_, commit);
-    if (!c) return Error{c.error()};
-    auto tree = tree_of(c->get(), commit);
-    if (!tree) return Error{tree.error()};
-    const std::string p(path);
-    const std::string at = detail::commit_label(commit, git_commit_id(c->get()));
-    git_tree_entry* raw_entry = nullptr;
-    int rc = git_tree_entry_bypath(&raw_entry, tree->get(), p.c_str());
-    TreeEntryPtr entry(raw_entry);
-    if (rc == GIT_ENOTFOUND) {
-      return Result<std::string>::fail(path_ + ": no file \"" + p + "\" at commit " + at);
-    }
-    if (rc < 0)
-      return Result<std::string>::fail(path_ + ": cannot look up \"" + p + "\" at commit " + at +
-                                       ": " + last_error(rc));
-    if (git_tree_entry_type(entry.get()) != GIT_OBJECT_BLOB) {
-      return Result<std::string>::fail(path_ + ": \"" + p + "\" at commit " + at +
-                                       " is not a file");
-    }
-    git_blob* raw_blob = nullptr;
-    rc = git_blob_lookup(&raw_blob, repo_.get(), git_tree_entry_id(entry.get()));
-    BlobPtr blob(raw_blob);
-    if (rc < 0)
-      return Result<std::string>::fail(path_ + ": cannot read \"" + p + "\" at commit " + at +
-                                       ": " + last_error(rc));
-    const auto* data = static_cast<const char*>(git_blob_rawcontent(blob.get()));
-    return std::string(data, static_cast<size_t>(git_blob_rawsize(blob.get())));
+    auto blob = blob_at(commit, path);
+    if (!blob) return Error{blob.error()};
+    const auto* data = static_cast<const char*>(git_blob_rawcontent(blob->get()));
+    return std::string(data, static_cast<size_t>(git_blob_rawsize(blob->get())));
+  }
+
+  Result<std::uint64_t> file_size(std::string_view commit, std::string_view path) const override {
+    auto blob = blob_at(commit, path);
+    if (!blob) return Error{blob.error()};
+    return static_cast<std::uint64_t>(git_blob_rawsize(blob->get()));
   }
 
   Result<std::vector<std::string>> list_files(std::string_view commit) const override {
@@ -162,6 +145,32 @@ class Libgit2Repo final : public Repo {
   }
 
  private:
+  // The blob of `path` at `commit` (errors as documented on Repo::read_file). Looking a blob up
+  // does not inflate it (libgit2 reads the object header), so sizes are cheap.
+  Result<BlobPtr> blob_at(std::string_view commit, std::string_view path) const {
+    auto c = detail::lookup_commit(repo_.get(), path_, commit);
+    if (!c) return Error{c.error()};
+    auto tree = tree_of(c->get(), commit);
+    if (!tree) return Error{tree.error()};
+    const std::string p(path);
+    const std::string at = detail::commit_label(commit, git_commit_id(c->get()));
+    git_tree_entry* raw_entry = nullptr;
+    int rc = git_tree_entry_bypath(&raw_entry, tree->get(), p.c_str());
+    TreeEntryPtr entry(raw_entry);
+    if (rc == GIT_ENOTFOUND) return Error{path_ + ": no file \"" + p + "\" at commit " + at};
+    if (rc < 0)
+      return Error{path_ + ": cannot look up \"" + p + "\" at commit " + at + ": " +
+                   last_error(rc)};
+    if (git_tree_entry_type(entry.get()) != GIT_OBJECT_BLOB)
+      return Error{path_ + ": \"" + p + "\" at commit " + at + " is not a file"};
+    git_blob* raw_blob = nullptr;
+    rc = git_blob_lookup(&raw_blob, repo_.get(), git_tree_entry_id(entry.get()));
+    BlobPtr blob(raw_blob);
+    if (rc < 0)
+      return Error{path_ + ": cannot read \"" + p + "\" at commit " + at + ": " + last_error(rc)};
+    return blob;
+  }
+
   Result<TreePtr> tree_of(git_commit* c, std::string_view rev) const {
     git_tree* raw = nullptr;
     const int rc = git_commit_tree(&raw, c);

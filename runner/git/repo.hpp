@@ -4,6 +4,8 @@
 // git2.h. Every `commit` argument below is any revision git accepts (sha, short sha, branch,
 // tag, HEAD~1), peeled to a commit; unless noted, errors start with the repository path and
 // name the revision, e.g. `/r: cannot resolve revision "x": revspec 'x' not found`.
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,12 +34,15 @@ class Repo {
   // Bytes of `path` (repo-relative) at `commit`. Absent: `/r: no file "p" at commit 1a2b3c4`
   // (a non-sha rev shows as `main (1a2b3c4)`); a directory: `/r: "p" at commit ... is not a file`.
   virtual Result<std::string> read_file(std::string_view commit, std::string_view path) const = 0;
+  // Size in bytes of `path` at `commit`, without reading its content (errors as read_file).
+  virtual Result<std::uint64_t> file_size(std::string_view commit, std::string_view path) const = 0;
   // Every file (blob: regular file or symlink) path in the commit's tree, sorted; no
   // directories, no submodules.
   virtual Result<std::vector<std::string>> list_files(std::string_view commit) const = 0;
   // Tree-to-tree diff of two commits, sorted by path: added, modified, deleted (path = the
   // removed path), renamed (git's 50% similarity; old_path set) and typechange.
-  virtual Result<std::vector<ChangedPath>> diff(std::string_view from, std::string_view to) const = 0;
+  virtual Result<std::vector<ChangedPath>> diff(std::string_view from,
+                                                std::string_view to) const = 0;
   virtual Result<CommitInfo> commit_info(std::string_view commit) const = 0;
 };
 
@@ -45,6 +50,10 @@ class Repo {
 // directories). Thread-safe to call concurrently; each Repo must be used by one thread at a
 // time. Error: `cannot open git repository <path>: <libgit2 reason>`.
 Result<std::unique_ptr<Repo>> open_repo(const std::string& path);
+
+// How a consumer opens repositories: open_repo in production, a FakeRepo in tests
+// (tests/support/fake_repo.hpp). Injected, never called through the factory by consumers.
+using RepoOpener = std::function<Result<std::unique_ptr<Repo>>(const std::string& path)>;
 
 // Ensures `cache_dir` holds a bare clone of `url` (a path or file:// URL here) containing
 // `commit` (a hex id, 4-40 digits: branch names would be stale in a cache); clones when
@@ -57,6 +66,7 @@ Status ensure_commit(const std::string& url, const std::string& cache_dir, std::
 // Writes the tree of `commit` from the repository at `repo_dir` into `dest_dir` (created;
 // must not exist or be empty). No .git in the result: a workspace is a snapshot. Nothing is
 // written into `repo_dir` (no index), so many jobs may check out of one cache at once.
-Status checkout_commit(const std::string& repo_dir, std::string_view commit, const std::string& dest_dir);
+Status checkout_commit(const std::string& repo_dir, std::string_view commit,
+                       const std::string& dest_dir);
 
 }  // namespace stackrun::git
