@@ -1,10 +1,10 @@
-// `stackrun server`: the HTTP API, the scheduler and the lease reaper over one SQLite file.
-#include <CLI/CLI.hpp>
-
+// `stackrun server`: the HTTP API, the scheduler and the run-creation worker over one SQLite
+// file. A composition root: parse flags, build the adapters, wire them, run.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -15,9 +15,11 @@
 #include "runner/cli/commands.hpp"
 #include "runner/cli/signals.hpp"
 #include "runner/core/duration.hpp"
+#include "runner/git/repo.hpp"
 #include "runner/http/http.hpp"
 #include "runner/server/api.hpp"
 #include "runner/server/coordinator.hpp"
+#include "runner/server/run_worker.hpp"
 #include "runner/server/tokens.hpp"
 #include "runner/store/store.hpp"
 
@@ -28,20 +30,74 @@ struct ServerArgs {
   std::string db = ".stackrun-state/stackrun.db";
   std::string listen = "127.0.0.1:8480";
   std::string port_file;
-  std::string lease = "30s";
+  std::string lease = "30s", offer = "10s", busy = "2s";
 };
 
 store::Millis wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-int run_server(const ServerArgs& a) {
-  auto lease = core::parse_duration(a.lease);
-  if (!lease || lease->count() < 1000) {
-    std::cerr << "stackrun server: --lease: " << (lease ? "must be at least 1s" : lease.error()) << "\n";
-    return 2;
+// Why clear(): a write that failed (EFBIG under a file-size limit, ENOSPC) leaves the stream in
+// a failed state that would silence every later line, also after the fault has cleared.
+void say(const std::string& line) {
+  std::cerr.clear();
+  std::cerr << "stackrun server: " << line << std::endl;
+}
+
+// Durations from flags, each at least `min_ms`; false (after a message) when one is bad.
+bool parse_durations(const ServerArgs& a, server::CoordinatorOptions& o, int& busy_ms) {
+  const std::pair<const char*, const std::string*> flags[] = {
+      {"--lease", &a.lease}, {"--offer-timeout", &a.offer}, {"--busy-timeout", &a.busy}};
+  long long values[3] = {};
+  for (int i = 0; i < 3; ++i) {
+    auto d = core::parse_duration(*flags[i].second);
+    if (!d || d->count() < 100) {
+      std::cerr << "stackrun server: " << flags[i].first << ": "
+                << (d ? "must be at least 100ms" : d.error()) << "\n";
+      return false;
+    }
+    values[i] = d->count();
   }
+  o.lease_ms = values[0];
+  o.offer_ms = values[1];
+  busy_ms = static_cast<int>(values[2]);
+  return true;
+}
+
+// One server per database: two schedulers over one file would each think they own the leases.
+// The lock lives as long as this process (the kernel drops it on kill -9).
+bool lock_database(const std::string& db) {
+  const std::string lock_path = db + ".lock";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
+  std::cerr << "stackrun server: " << lock_path << ": "
+            << (fd < 0 ? std::strerror(errno) : "another stackrun server is using this database")
+            << "\n";
+  return false;
+}
+
+// Start-up writes that may fail on a faulty store (read-only file, full disk): the server
+// starts anyway, answers 503 to writes, and recovers when the fault clears.
+void startup_writes(store::Store& st, server::Coordinator& coord) {
+  try {
+    if (const char* t = std::getenv("STACKRUN_BOOTSTRAP_TOKEN"); t && *t) {
+      auto tx = st.begin();
+      st.ensure_api_token("bootstrap", server::sha256_hex(t), wall_ms());
+      tx.commit();
+    }
+    coord.on_startup();
+  } catch (const store::DbError& e) {
+    say(std::string("store not writable at start-up (serving anyway; writes answer 503): ") +
+        e.what());
+  }
+}
+
+int run_server(const ServerArgs& a) {
+  server::CoordinatorOptions copts;
+  int busy_ms = 0;
+  if (!parse_durations(a, copts, busy_ms)) return 2;
   const auto colon = a.listen.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "stackrun server: --listen must be HOST:PORT, got \"" << a.listen << "\"\n";
@@ -50,30 +106,25 @@ int run_server(const ServerArgs& a) {
   std::string host = a.listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   const int port = std::atoi(a.listen.c_str() + colon + 1);
-
-  // One server per database: two schedulers over one file would each think they own the
-  // leases. The lock lives as long as this process (the kernel drops it on kill -9).
-  const std::string lock_path = a.db + ".lock";
-  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    std::cerr << "stackrun server: " << lock_path << ": "
-              << (lock_fd < 0 ? std::strerror(errno) : "another stackrun server is using this database") << "\n";
-    return 1;
-  }
+  if (!lock_database(a.db)) return 1;
+  // Why: with a file-size limit (ulimit -f), SIGXFSZ would kill the server on the first write
+  // past it; ignored, the write fails with EFBIG and the store answers 503 instead.
+  std::signal(SIGXFSZ, SIG_IGN);
   BlockedSignals signals;  // before any thread starts, so only the waiter sees them
-  store::Store st(a.db);
-  if (const char* t = std::getenv("STACKRUN_BOOTSTRAP_TOKEN"); t && *t) {
-    auto tx = st.begin();
-    st.ensure_api_token("bootstrap", server::sha256_hex(t), wall_ms());
-    tx.commit();
-  }
+  store::Store st(a.db, store::Db::Options{.read_only = false, .busy_timeout_ms = busy_ms});
   std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<double> uni(0.0, 1.0);
-  server::Coordinator coord(st, {lease->count()}, wall_ms, [&] { return uni(rng); });
-  coord.on_startup();
+  server::Coordinator coord(st, copts, wall_ms, [&] { return uni(rng); });
+  startup_writes(st, coord);
 
-  http::Server http;
-  server::install_routes(http, st, coord, wall_ms);
+  http::Server::Options hopts;
+  hopts.on_error = [](const std::string& what) { say("io loop: " + what); };
+  http::Server http(hopts);
+  std::shared_ptr<server::Api> api;
+  server::RunWorker worker(
+      a.db, git::open_repo, [&](std::function<void()> fn) { http.post(std::move(fn)); },
+      [&](const std::vector<store::NewRun>& runs) { return server::insert_runs(*api, runs); });
+  api = server::install_routes(http, st, coord, worker, wall_ms);
   auto bound = http.listen(host, port);
   if (!bound) {
     std::cerr << "stackrun server: " << bound.error() << "\n";
@@ -84,21 +135,14 @@ int run_server(const ServerArgs& a) {
     std::ofstream(tmp) << *bound << "\n";
     std::rename(tmp.c_str(), a.port_file.c_str());
   }
-  std::cerr << "stackrun server: listening on http://" << (host.find(':') != std::string::npos ? "[" + host + "]" : host)
-            << ":" << *bound << " (db " << a.db << ", lease " << a.lease << ")\n";
-
-  std::function<void()> reap = [&] {
-    try {
-      if (int n = coord.reap(); n > 0) std::cerr << "stackrun server: reaped " << n << " lost attempt(s)\n";
-    } catch (const std::exception& e) {
-      std::cerr << "stackrun server: reaper: " << e.what() << "\n";
-    }
-    http.after(std::chrono::milliseconds(500), reap);
-  };
-  http.after(std::chrono::milliseconds(500), reap);
+  say("listening on http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
+      ":" + std::to_string(*bound) + " (db " + a.db + ", lease " + a.lease + ", offers " + a.offer +
+      ")");
+  http.post([&] { server::start_timers(*api); });
   std::thread waiter([&] {
     const int sig = signals.wait();
-    std::cerr << "stackrun server: signal " << sig << ", stopping\n";
+    if (sig != 0) say("signal " + std::to_string(sig) + ", stopping");
+    worker.stop();
     http.stop();
   });
   http.run();
@@ -110,13 +154,23 @@ int run_server(const ServerArgs& a) {
 }  // namespace
 
 void add_server(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("server", "Run the API server, scheduler and lease reaper");
-  cmd->footer("Operator token: set STACKRUN_BOOTSTRAP_TOKEN (stackrun up does this). Stops on SIGINT/SIGTERM.");
+  auto* cmd = app.add_subcommand("server", "Run the API server, scheduler and run-creation worker");
+  cmd->footer(
+      "Operator token: set STACKRUN_BOOTSTRAP_TOKEN (stackrun up does this). Stops on "
+      "SIGINT/SIGTERM.");
   auto a = std::make_shared<ServerArgs>();
   cmd->add_option("--db", a->db, "SQLite file (created and migrated)")->capture_default_str();
-  cmd->add_option("--listen", a->listen, "HOST:PORT to listen on; port 0 picks a free one")->capture_default_str();
+  cmd->add_option("--listen", a->listen, "HOST:PORT to listen on; port 0 picks a free one")
+      ->capture_default_str();
   cmd->add_option("--port-file", a->port_file, "Write the bound port here once listening");
-  cmd->add_option("--lease", a->lease, "Attempt lease: no heartbeat for this long = agent lost")->capture_default_str();
+  cmd->add_option("--lease", a->lease, "Attempt lease: no heartbeat for this long = agent lost")
+      ->capture_default_str();
+  cmd->add_option("--offer-timeout", a->offer,
+                  "An offered job not confirmed by its agent within this returns to the queue")
+      ->capture_default_str();
+  cmd->add_option("--busy-timeout", a->busy,
+                  "How long a store write waits for another process's lock before 503")
+      ->capture_default_str();
   cmd->callback([a, &exit_code] { exit_code = run_server(*a); });
 }
 

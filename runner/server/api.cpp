@@ -1,370 +1,320 @@
-#include "runner/server/api.hpp"
+// The API's plumbing: responses, auth, the 503 safety net, and the waits (parked claims, log
+// followers, the one deadline timer). The routes are in api_agent.cpp and api_operator.cpp.
+#include <cctype>
+#include <iostream>
 
-#include <nlohmann/json.hpp>
-
-#include <memory>
-
+#include "runner/server/api_internal.hpp"
 #include "runner/server/tokens.hpp"
-#include "runner/server/trigger.hpp"
 
 namespace stackrun::server {
 namespace {
 
-using nlohmann::json;
+constexpr int kLogPageChunks = 1000;
 
-http::Response json_response(int status, const json& body) {
-  http::Response r;
-  r.status = status;
-  // Log text may hold invalid UTF-8; replace rather than fail the whole response.
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
+bool gone(const std::shared_ptr<const std::atomic<bool>>& closed) {
+  return closed && closed->load();
 }
-http::Response error(int status, const std::string& message) { return json_response(status, {{"error", message}}); }
-
-std::string bearer(const http::Request& req) {
-  const std::string h = req.header("authorization");
-  const std::string prefix = "Bearer ";
-  return h.rfind(prefix, 0) == 0 ? h.substr(prefix.size()) : "";
-}
-
-std::optional<json> parse_body(const http::Request& req, const http::Reply& reply) {
-  if (req.body.empty()) return json::object();
-  json j = json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    reply(error(400, "request body is not a JSON object"));
-    return std::nullopt;
-  }
-  return j;
-}
-
-http::Response outcome_response(Outcome o, const json& ok_body = json::object()) {
-  switch (o) {
-    case Outcome::ok: return json_response(200, ok_body);
-    case Outcome::idempotent: return json_response(200, {{"idempotent", true}});
-    case Outcome::stale: return error(409, "attempt is no longer running under this epoch (fenced)");
-    case Outcome::forbidden: return error(403, "this agent did not claim that attempt");
-    case Outcome::not_found: return error(404, "no such attempt or run");
-  }
-  return error(500, "unknown outcome");
-}
-
-json attempt_json(const store::AttemptRow& a) {
-  json j{{"n", a.n},          {"agent", a.agent_name}, {"status", a.status},  {"class", a.cls},
-         {"rule", a.rule},    {"line", a.line},        {"line_no", a.line_no}, {"started_at", a.started_at},
-         {"exit", a.exit_code ? json(*a.exit_code) : json(nullptr)},
-         {"finished_at", a.finished_at ? json(*a.finished_at) : json(nullptr)}};
-  j["lock"] = a.lock_json.empty() ? json(nullptr) : json::parse(a.lock_json, nullptr, false);
-  return j;
-}
-
-json run_json(const store::RunRow& r) {
-  return {{"id", r.id},
-          {"repo", r.repo_name},
-          {"pipeline", r.pipeline},
-          {"pipeline_file", r.pipeline_file},
-          {"kind", r.kind},
-          {"event", r.event},
-          {"ref", r.ref},
-          {"before", r.before_commit},
-          {"commit", r.commit_sha},
-          {"message", r.message},
-          {"status", r.status},
-          {"summary", r.summary},
-          {"cancel_requested", r.cancel_requested},
-          {"created_at", r.created_at},
-          {"started_at", r.started_at ? json(*r.started_at) : json(nullptr)},
-          {"finished_at", r.finished_at ? json(*r.finished_at) : json(nullptr)}};
-}
-
-bool run_finished(const std::string& status) { return status != "queued" && status != "running"; }
-
-struct Api : std::enable_shared_from_this<Api> {
-  http::Server& http;
-  store::Store& store;
-  Coordinator& coord;
-  std::function<Millis()> clock;
-  ApiOptions options;
-
-  Api(http::Server& h, store::Store& s, Coordinator& c, std::function<Millis()> clk, ApiOptions o)
-      : http(h), store(s), coord(c), clock(std::move(clk)), options(o) {}
-
-  std::optional<store::AgentRow> agent(const http::Request& req, const http::Reply& reply) {
-    const std::string token = bearer(req);
-    auto a = token.empty() ? std::nullopt : store.agent_by_token_hash(sha256_hex(token));
-    if (!a) reply(error(401, "missing or unknown agent token"));
-    return a;
-  }
-
-  bool operator_ok(const http::Request& req, const http::Reply& reply) {
-    const std::string token = bearer(req);
-    if (!token.empty() && store.api_token_exists(sha256_hex(token))) return true;
-    reply(error(401, "missing or unknown API token (see client.json written by `stackrun up`)"));
-    return false;
-  }
-
-  // --- agent routes
-
-  void claim(const http::Request& req, http::Reply reply) {
-    auto a = agent(req, reply);
-    if (!a) return;
-    auto body = parse_body(req, reply);
-    if (!body) return;
-    const Millis wait = std::clamp<Millis>(body->value("wait_ms", Millis{20'000}), 0, options.max_claim_wait_ms);
-    // Labels route jobs, they grant nothing: an agent may declare its own.
-    if (body->contains("labels") && (*body)["labels"].is_string()) a->labels = (*body)["labels"].get<std::string>();
-    try_claim(*a, clock() + wait, std::move(reply));
-  }
-
-  void try_claim(store::AgentRow a, Millis deadline, http::Reply reply) {
-    if (auto c = coord.claim(a)) {
-      reply(json_response(200, {{"attempt_id", c->attempt.id},
-                                {"job_id", c->job.id},
-                                {"run_id", c->run.id},
-                                {"epoch", c->attempt.epoch},
-                                {"n", c->attempt.n},
-                                {"lease_ms", c->attempt.lease_expires_at - c->attempt.started_at},
-                                {"repo_url", c->repo_url},
-                                {"commit", c->run.commit_sha},
-                                {"ref", c->run.ref},
-                                {"stack", c->job.stack},
-                                {"label", c->job.label},
-                                {"tier", c->job.tier},
-                                {"kind", c->job.kind},
-                                {"event", c->run.event},
-                                {"pipeline", c->run.pipeline},
-                                {"pipeline_file", c->run.pipeline_file},
-                                {"pipeline_yaml", c->run.pipeline_yaml},
-                                {"message", c->run.message}}));
-      return;
-    }
-    if (clock() >= deadline) {
-      http::Response r;
-      r.status = 204;
-      reply(r);
-      return;
-    }
-    auto self = shared_from_this();
-    http.after(std::chrono::milliseconds(options.poll_interval_ms),
-               [self, a, deadline, reply] { self->try_claim(a, deadline, reply); });
-  }
-
-  void heartbeat(const http::Request& req, const http::Reply& reply) {
-    auto a = agent(req, reply);
-    if (!a) return;
-    auto body = parse_body(req, reply);
-    if (!body) return;
-    const auto r = coord.heartbeat(*a, body->value("attempt_id", Id{0}), body->value("epoch", std::int64_t{0}));
-    reply(outcome_response(r.outcome, {{"cancel", r.cancel}, {"lease_expires_at", r.lease_expires_at}}));
-  }
-
-  void logs(const http::Request& req, const http::Reply& reply) {
-    auto a = agent(req, reply);
-    if (!a) return;
-    auto body = parse_body(req, reply);
-    if (!body) return;
-    std::vector<LogChunk> chunks;
-    const json& arr = (*body)["chunks"];
-    if (!arr.is_array()) return reply(error(400, "\"chunks\" must be an array"));
-    for (const auto& c : arr) {
-      if (!c.is_object() || !c.contains("seq") || !c["seq"].is_number_integer() || !c.contains("data") ||
-          !c["data"].is_string())
-        return reply(error(400, "each chunk needs integer \"seq\" and string \"data\""));
-      chunks.push_back({c["seq"].get<std::int64_t>(), c["data"].get<std::string>()});
-    }
-    const Outcome o = coord.append_logs(*a, body->value("attempt_id", Id{0}), chunks);
-    reply(outcome_response(o, {{"acked", chunks.size()}}));
-  }
-
-  void finish(const http::Request& req, const http::Reply& reply) {
-    auto a = agent(req, reply);
-    if (!a) return;
-    auto body = parse_body(req, reply);
-    if (!body) return;
-    FinishReport rep;
-    rep.attempt_id = body->value("attempt_id", Id{0});
-    rep.epoch = body->value("epoch", std::int64_t{0});
-    rep.exit_code = body->value("exit_code", 1);
-    rep.stopped = body->value("stopped", false);
-    const json v = body->value("verdict", json::object());
-    const auto cls = core::class_from_string(v.value("class", ""));
-    if (!cls) return reply(error(400, "verdict.class must be one of success, drift, lock, transient, fatal"));
-    rep.verdict.cls = *cls;
-    rep.verdict.rule = v.value("rule", "");
-    rep.verdict.line = v.value("line", "");
-    rep.verdict.line_no = v.value("line_no", 0);
-    if (v.contains("lock") && v["lock"].is_object()) {
-      const json& l = v["lock"];
-      rep.verdict.lock = core::LockInfo{l.value("id", ""),      l.value("path", ""),    l.value("operation", ""),
-                                        l.value("who", ""),     l.value("version", ""), l.value("created", ""),
-                                        l.value("info", "")};
-      const core::LockInfo& k = *rep.verdict.lock;
-      rep.lock_json = json{{"id", k.id},         {"path", k.path},       {"operation", k.operation},
-                           {"who", k.who},       {"version", k.version}, {"created", k.created},
-                           {"info", k.info}}
-                          .dump(-1, ' ', false, json::error_handler_t::replace);
-    }
-    reply(outcome_response(coord.finish(*a, rep)));
-  }
-
-  // --- operator routes
-
-  void add_repo(const http::Request& req, const http::Reply& reply) {
-    if (!operator_ok(req, reply)) return;
-    auto body = parse_body(req, reply);
-    if (!body) return;
-    const std::string name = body->value("name", ""), url = body->value("url", "");
-    if (name.empty() || url.empty()) return reply(error(400, "\"name\" and \"url\" are required"));
-    auto tx = store.begin();
-    const Id id = store.upsert_repo(name, url, body->value("default_branch", "master"), clock());
-    tx.commit();
-    reply(json_response(200, {{"id", id}}));
-  }
-
-  void add_agent(const http::Request& req, const http::Reply& reply) {
-    if (!operator_ok(req, reply)) return;
-    auto body = parse_body(req, reply);
-    if (!body) return;
-    const std::string name = body->value("name", "");
-    if (name.empty()) return reply(error(400, "\"name\" is required"));
-    const std::string token = new_token();
-    auto tx = store.begin();
-    const Id id = store.create_agent(name, sha256_hex(token), body->value("labels", ""),
-                                     std::max(1, body->value("capacity", 1)), clock());
-    tx.commit();
-    reply(json_response(200, {{"id", id}, {"token", token}}));
-  }
-
-  void trigger(const http::Request& req, const http::Reply& reply) {
-    if (!operator_ok(req, reply)) return;
-    auto body = parse_body(req, reply);
-    if (!body) return;
-    TriggerRequest t;
-    t.repo = body->value("repo", "");
-    t.event = body->value("event", "push");
-    t.to = body->value("to", "");
-    t.from = body->value("from", "");
-    t.stack = body->value("stack", "");
-    t.pipeline = body->value("pipeline", "");
-    if (t.event != "push" && t.event != "manual") return reply(error(400, "\"event\" must be push or manual"));
-    if (!t.stack.empty()) t.event = "manual";
-    auto ids = create_runs(store, coord, t, clock());
-    if (!ids) return reply(error(422, ids.error()));
-    reply(json_response(200, {{"runs", *ids}}));
-  }
-
-  void list_runs(const http::Request& req, const http::Reply& reply) {
-    if (!operator_ok(req, reply)) return;
-    int limit = 20;
-    if (auto it = req.query.find("limit"); it != req.query.end()) limit = std::clamp(std::atoi(it->second.c_str()), 1, 1000);
-    json arr = json::array();
-    for (const auto& r : store.recent_runs(limit)) arr.push_back(run_json(r));
-    reply(json_response(200, {{"runs", arr}}));
-  }
-
-  std::optional<store::RunRow> run_param(const http::Request& req, const http::Reply& reply) {
-    const Id id = std::atoll(req.params.at("id").c_str());
-    auto r = store.run(id);
-    if (!r) reply(error(404, "no run " + req.params.at("id")));
-    return r;
-  }
-
-  void show_run(const http::Request& req, const http::Reply& reply) {
-    if (!operator_ok(req, reply)) return;
-    auto r = run_param(req, reply);
-    if (!r) return;
-    json j = run_json(*r);
-    json jobs = json::array();
-    for (const auto& job : store.jobs_of_run(r->id)) {
-      json attempts = json::array();
-      for (const auto& a : store.attempts_of_job(job.id)) attempts.push_back(attempt_json(a));
-      jobs.push_back({{"id", job.id},
-                      {"stack", job.stack},
-                      {"label", job.label},
-                      {"tier", job.tier},
-                      {"kind", job.kind},
-                      {"status", job.status},
-                      {"reason", job.reason},
-                      {"result_reason", job.result_reason},
-                      {"not_before", job.not_before},
-                      {"created_at", job.created_at},
-                      {"finished_at", job.finished_at ? json(*job.finished_at) : json(nullptr)},
-                      {"attempts", attempts}});
-    }
-    j["jobs"] = jobs;
-    reply(json_response(200, j));
-  }
-
-  void run_logs(const http::Request& req, http::Reply reply) {
-    if (!operator_ok(req, reply)) return;
-    auto r = run_param(req, reply);
-    if (!r) return;
-    auto q = [&](const char* k, const char* d) {
-      auto it = req.query.find(k);
-      return it == req.query.end() ? std::string(d) : it->second;
-    };
-    const Id after = std::atoll(q("after", "0").c_str());
-    const Millis wait = std::clamp<Millis>(std::atoll(q("wait_ms", "0").c_str()), 0, options.max_claim_wait_ms);
-    poll_logs(r->id, after, q("stack", ""), clock() + wait, std::move(reply));
-  }
-
-  void poll_logs(Id run_id, Id after, std::string stack, Millis deadline, http::Reply reply) {
-    constexpr int kLimit = 1000;
-    // Read the status before the chunks: a run seen finished here has all its chunks stored,
-    // so `done` can never hide a chunk written after this read.
-    const std::string status = store.run(run_id)->status;
-    const auto chunks = store.chunks_after(run_id, after, stack, kLimit);
-    const bool done = run_finished(status) && static_cast<int>(chunks.size()) < kLimit;
-    if (chunks.empty() && !done && clock() < deadline) {
-      auto self = shared_from_this();
-      http.after(std::chrono::milliseconds(options.poll_interval_ms),
-                 [self, run_id, after, stack, deadline, reply] { self->poll_logs(run_id, after, stack, deadline, reply); });
-      return;
-    }
-    json arr = json::array();
-    Id next = after;
-    for (const auto& c : chunks) {
-      arr.push_back({{"id", c.id}, {"stack", c.label}, {"stream", c.stream}, {"data", c.data}});
-      next = c.id;
-    }
-    reply(json_response(200, {{"chunks", arr}, {"next", next}, {"done", done}, {"status", status}}));
-  }
-
-  void cancel(const http::Request& req, const http::Reply& reply) {
-    if (!operator_ok(req, reply)) return;
-    auto body = parse_body(req, reply);
-    if (!body) return;
-    auto r = run_param(req, reply);
-    if (!r) return;
-    const Outcome o = coord.cancel(r->id, body->value("force", false));
-    reply(json_response(200, {{"status", store.run(r->id)->status}, {"already_finished", o == Outcome::idempotent}}));
-  }
-};
 
 }  // namespace
 
-void install_routes(http::Server& http, store::Store& store, Coordinator& coordinator, std::function<Millis()> clock,
-                    ApiOptions options) {
-  auto api = std::make_shared<Api>(http, store, coordinator, std::move(clock), options);
-  auto bind = [api](void (Api::*fn)(const http::Request&, const http::Reply&)) {
-    return [api, fn](const http::Request& req, http::Reply reply) { ((*api).*fn)(req, reply); };
+http::Response json_response(int status, std::string body) {
+  http::Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+http::Response error_response(int status, const std::string& message) {
+  return json_response(status, wire::encode(wire::ErrorBody{message}));
+}
+
+http::Response outcome_response(Outcome o, std::string ok_body) {
+  switch (o) {
+    case Outcome::ok:
+      return json_response(200, std::move(ok_body));
+    case Outcome::idempotent:
+      return json_response(200, std::move(ok_body));
+    case Outcome::stale:
+      return error_response(409, "attempt is no longer running under this epoch (fenced)");
+    case Outcome::forbidden:
+      return error_response(403, "this agent did not claim that attempt");
+    case Outcome::not_found:
+      return error_response(404, "no such attempt");
+  }
+  return error_response(500, "unknown outcome");
+}
+
+std::string bearer_token(const http::Request& req) {
+  const std::string h = req.header("authorization");
+  if (h.size() < 7) return "";
+  std::string scheme = h.substr(0, 7);
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return scheme == "bearer " ? h.substr(7) : "";
+}
+
+Api::Api(http::Server& h, store::Store& s, Coordinator& c, RunWorker& w,
+         std::function<Millis()> clk, ApiOptions o)
+    : http(h), store(s), coord(c), worker(w), clock(std::move(clk)), options(std::move(o)) {}
+
+void Api::log(const std::string& line) const {
+  if (options.log) return options.log(line);
+  std::cerr.clear();  // a failed write (a full disk) must not silence every later line
+  std::cerr << "stackrun server: " << line << std::endl;
+}
+
+void Api::guarded(const http::Reply& reply, const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const store::DbError& e) {
+    // The transaction was rolled back: nothing happened. Agents and the CLI retry 503.
+    log(std::string("store error: ") + e.what());
+    reply(error_response(503, std::string("store unavailable, retry later: ") + e.what()));
+    if (e.read_only()) reopen_store();
+    return;
+  }
+  after_change();
+}
+
+void Api::after_change() {
+  try {
+    const Changes ch = coord.take_changes();
+    if (ch.claims) dispatch_claims();
+    if (!ch.log_runs.empty()) wake_followers(ch.log_runs);
+    arm_timer();
+  } catch (const store::DbError& e) {
+    // Waiters stay parked (they time out normally); the timer retries once the store is back.
+    log(std::string("store error while waking waiters: ") + e.what());
+    retry_soon();
+  }
+}
+
+void Api::reopen_store() {
+  // A connection opened while the file was read-only stays read-only: only a new one can see
+  // that the fault has cleared. If it cannot open yet, the old one stays and the next write
+  // fault tries again.
+  try {
+    store.reopen();
+  } catch (const store::DbError& e) {
+    log(std::string("cannot reopen the store yet: ") + e.what());
+  }
+}
+
+void Api::retry_soon() {
+  const Millis at = clock() + 1000;
+  if (armed_for_ && *armed_for_ <= at) return;
+  armed_for_ = at;
+  auto weak = weak_from_this();
+  http.after(std::chrono::milliseconds(1000), [weak, at] {
+    if (auto self = weak.lock()) self->on_timer(at);
+  });
+}
+
+std::optional<store::AgentRow> Api::agent(const http::Request& req, const http::Reply& reply) {
+  const std::string version = req.header("stackrun-protocol");
+  const std::string mine = std::to_string(wire::kProtocolVersion);
+  if (version != mine) {
+    reply(error_response(
+        400, version.empty()
+                 ? "missing " + std::string(wire::kProtocolHeader) +
+                       " header: this server speaks "
+                       "protocol " +
+                       mine + "; run the same stackrun version on agents and server"
+                 : "agent speaks protocol " + version + ", this server speaks protocol " + mine +
+                       "; run the same stackrun version on agents and server"));
+    return std::nullopt;
+  }
+  const std::string token = bearer_token(req);
+  auto a = token.empty() ? std::nullopt : store.agent_by_token_hash(sha256_hex(token));
+  if (!a) reply(error_response(401, "missing or unknown agent token"));
+  return a;
+}
+
+bool Api::operator_ok(const http::Request& req, const http::Reply& reply) {
+  const std::string token = bearer_token(req);
+  if (!token.empty() && store.api_token_exists(sha256_hex(token))) return true;
+  reply(error_response(401,
+                       "missing or unknown API token (see client.json written by `stackrun up`)"));
+  return false;
+}
+
+// --- parked claims
+
+void Api::park_claim(store::AgentRow agent, Millis wait_ms,
+                     std::shared_ptr<const std::atomic<bool>> closed, http::Reply reply) {
+  const auto id = next_waiter_++;
+  claims_.emplace(id, ParkedClaim{std::move(agent), std::move(closed), std::move(reply)});
+  auto weak = weak_from_this();
+  http.after(std::chrono::milliseconds(wait_ms), [weak, id] {
+    auto self = weak.lock();
+    if (!self) return;
+    auto it = self->claims_.find(id);
+    if (it == self->claims_.end()) return;
+    http::Response none;
+    none.status = 204;
+    none.content_type.clear();
+    it->second.reply(none);
+    self->claims_.erase(it);
+  });
+}
+
+void Api::dispatch_claims() {
+  std::set<std::string> found_nothing;  // label sets that got no job this round
+  for (auto it = claims_.begin(); it != claims_.end();) {
+    ParkedClaim& p = it->second;
+    if (gone(p.closed)) {  // nobody would receive an offer: drop it
+      it = claims_.erase(it);
+      continue;
+    }
+    if (found_nothing.count(p.agent.labels)) {
+      ++it;
+      continue;
+    }
+    auto c = coord.claim(p.agent);
+    if (!c) {
+      found_nothing.insert(p.agent.labels);
+      ++it;
+      continue;
+    }
+    p.reply(json_response(200, wire::encode(offer_of(*c, coord.options()))));
+    it = claims_.erase(it);
+  }
+}
+
+// --- log followers
+
+std::optional<wire::LogPage> Api::log_page(Id run, Id after, const std::string& stack,
+                                           bool answer_empty) {
+  auto tx = store.begin_read();
+  // Read the status before the chunks: a run seen finished here has all its chunks stored, so
+  // `done` can never hide a chunk written after this read.
+  const auto row = store.run(run);
+  const auto chunks = store.chunks_after(run, after, stack, kLogPageChunks);
+  wire::LogPage page;
+  page.status = row->status;
+  page.done = core::is_terminal(row->status) && static_cast<int>(chunks.size()) < kLogPageChunks;
+  if (chunks.empty() && !page.done && !answer_empty) return std::nullopt;
+  page.next = after;
+  for (const auto& c : chunks) {
+    page.chunks.push_back({c.id, c.label, c.stream, c.data});
+    page.next = c.id;
+  }
+  return page;
+}
+
+void Api::park_follower(Id run, Id after, std::string stack, Millis wait_ms,
+                        std::shared_ptr<const std::atomic<bool>> closed, http::Reply reply) {
+  const auto id = next_waiter_++;
+  followers_.emplace(id,
+                     Follower{run, after, std::move(stack), std::move(closed), std::move(reply)});
+  auto weak = weak_from_this();
+  http.after(std::chrono::milliseconds(wait_ms), [weak, id] {
+    auto self = weak.lock();
+    if (!self) return;
+    auto it = self->followers_.find(id);
+    if (it == self->followers_.end()) return;
+    Follower f = std::move(it->second);
+    self->followers_.erase(it);
+    self->guarded(f.reply, [&] {
+      f.reply(json_response(200, wire::encode(*self->log_page(f.run, f.after, f.stack, true))));
+    });
+  });
+}
+
+void Api::wake_followers(const std::set<Id>& runs) {
+  for (auto it = followers_.begin(); it != followers_.end();) {
+    Follower& f = it->second;
+    if (gone(f.closed)) {
+      it = followers_.erase(it);
+      continue;
+    }
+    if (!runs.count(f.run)) {
+      ++it;
+      continue;
+    }
+    if (auto page = log_page(f.run, f.after, f.stack, false)) {
+      f.reply(json_response(200, wire::encode(*page)));
+      it = followers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+// --- the deadline timer
+
+void Api::arm_timer() {
+  const auto next = coord.next_deadline();
+  if (!next || (armed_for_ && *armed_for_ <= *next)) return;
+  armed_for_ = *next;
+  const Millis at = *next;
+  // +1: a lease ends once `now` is past it (expired_attempts uses <).
+  const Millis delay = std::max<Millis>(0, at - clock() + 1);
+  auto weak = weak_from_this();
+  http.after(std::chrono::milliseconds(delay), [weak, at] {
+    if (auto self = weak.lock()) self->on_timer(at);
+  });
+}
+
+void Api::on_timer(Millis armed_for) {
+  if (armed_for_ != armed_for) return;  // superseded by an earlier deadline, which re-armed
+  armed_for_.reset();
+  try {
+    if (const int n = coord.reap(); n > 0)
+      log("ended " + std::to_string(n) + " expired offer(s) or lease(s)");
+    after_change();
+    // Retries whose not_before passed wake parked claims even though no row changed.
+    dispatch_claims();
+    arm_timer();
+  } catch (const store::DbError& e) {
+    log(std::string("store error in the timer (retrying in 1s): ") + e.what());
+    retry_soon();
+  }
+}
+
+std::vector<Id> insert_runs(Api& api, const std::vector<store::NewRun>& runs) {
+  std::vector<Id> ids;
+  for (const auto& r : runs) ids.push_back(api.coord.create_run(r));
+  api.after_change();
+  return ids;
+}
+
+void start_timers(Api& api) {
+  api.after_change();
+}
+
+std::shared_ptr<Api> install_routes(http::Server& http, store::Store& store,
+                                    Coordinator& coordinator, RunWorker& worker,
+                                    std::function<Millis()> clock, ApiOptions options) {
+  auto api =
+      std::make_shared<Api>(http, store, coordinator, worker, std::move(clock), std::move(options));
+  std::weak_ptr<Api> weak = api;
+  // Routes hold the Api weakly: it lives as long as the caller keeps the returned handle.
+  auto bind = [weak](void (Api::*fn)(const http::Request&, const http::Reply&)) {
+    return [weak, fn](const http::Request& req, http::Reply reply) {
+      if (auto self = weak.lock()) ((*self).*fn)(req, reply);
+    };
   };
-  auto bind_async = [api](void (Api::*fn)(const http::Request&, http::Reply)) {
-    return [api, fn](const http::Request& req, http::Reply reply) { ((*api).*fn)(req, std::move(reply)); };
+  auto bind_async = [weak](void (Api::*fn)(const http::Request&, http::Reply)) {
+    return [weak, fn](const http::Request& req, http::Reply reply) {
+      if (auto self = weak.lock()) ((*self).*fn)(req, std::move(reply));
+    };
   };
   http.route("GET", "/api/v1/health", [](const http::Request&, http::Reply reply) {
-    reply(json_response(200, {{"ok", true}, {"protocol", 1}}));
+    reply(json_response(200, wire::encode(wire::Health{})));
   });
   http.route("POST", "/api/v1/agent/claim", bind_async(&Api::claim));
+  http.route("POST", "/api/v1/agent/start", bind(&Api::start));
   http.route("POST", "/api/v1/agent/heartbeat", bind(&Api::heartbeat));
   http.route("POST", "/api/v1/agent/logs", bind(&Api::logs));
   http.route("POST", "/api/v1/agent/finish", bind(&Api::finish));
   http.route("POST", "/api/v1/repos", bind(&Api::add_repo));
   http.route("POST", "/api/v1/agents", bind(&Api::add_agent));
-  http.route("POST", "/api/v1/runs", bind(&Api::trigger));
+  http.route("POST", "/api/v1/runs", bind_async(&Api::trigger));
   http.route("GET", "/api/v1/runs", bind(&Api::list_runs));
   http.route("GET", "/api/v1/runs/{id}", bind(&Api::show_run));
   http.route("GET", "/api/v1/runs/{id}/logs", bind_async(&Api::run_logs));
   http.route("POST", "/api/v1/runs/{id}/cancel", bind(&Api::cancel));
+  return api;
 }
 
 }  // namespace stackrun::server

@@ -1,20 +1,38 @@
 #pragma once
-// The HTTP/JSON API (schema/protocol.md) on top of the coordinator and the store.
+// The HTTP/JSON API (schema/protocol.md) over the coordinator, the store and the run worker.
+// Waits are events: a parked claim is answered when a job becomes claimable, a log follower
+// when its run gets a line, and one timer is armed for the next offer or lease expiry (or a
+// retry's not_before). A store fault answers 503 and the server keeps serving.
 #include <functional>
+#include <memory>
 
 #include "runner/http/http.hpp"
 #include "runner/server/coordinator.hpp"
+#include "runner/server/run_worker.hpp"
 
 namespace stackrun::server {
 
 struct ApiOptions {
-  Millis max_claim_wait_ms = 30'000;
-  Millis poll_interval_ms = 100;  // how often a parked long-poll re-checks the store
+  Millis max_wait_ms = 120'000;  // cap of a claim's or a log follower's long-poll
+  // Where the server reports what it did not answer to anyone (store faults in timers, reaped
+  // attempts); default: stderr.
+  std::function<void(const std::string&)> log;
 };
 
-// Registers every route on `http`. The store, coordinator and clock must outlive it; all
-// handlers run on the http io thread.
-void install_routes(http::Server& http, store::Store& store, Coordinator& coordinator,
-                    std::function<Millis()> clock, ApiOptions options = {});
+class Api;
+
+// Registers every route on `http` and returns the API's handle; the store, coordinator,
+// worker and clock must outlive it. Everything runs on the http io thread, except
+// `RunWorker`'s gathering.
+std::shared_ptr<Api> install_routes(http::Server& http, store::Store& store,
+                                    Coordinator& coordinator, RunWorker& worker,
+                                    std::function<Millis()> clock, ApiOptions options = {});
+
+// Inserts runs built by the worker (io thread) and wakes whoever waits for them. The callback
+// given to RunWorker as its Insert.
+std::vector<Id> insert_runs(Api& api, const std::vector<store::NewRun>& runs);
+
+// Re-checks the timers after start-up: expired leases, waiting retries.
+void start_timers(Api& api);
 
 }  // namespace stackrun::server

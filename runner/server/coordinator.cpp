@@ -1,89 +1,35 @@
 #include "runner/server/coordinator.hpp"
 
-#include "pipelines/loader.hpp"
-#include "runner/core/duration.hpp"
-#include "runner/core/scheduler.hpp"
+#include "runner/server/facts.hpp"
 
 namespace stackrun::server {
-namespace {
 
-core::JobView view_of(const store::JobRow& j) {
-  core::JobView v;
-  v.id = j.id;
-  v.run_id = j.run_id;
-  v.repo_id = j.repo_id;
-  v.stack = j.stack;
-  v.tier = j.tier;
-  v.tier_needs = core::split_csv(j.tier_needs);
-  v.parallelism = j.parallelism;
-  v.status = j.status;
-  v.labels = core::split_csv(j.labels);
-  return v;
-}
-
-std::vector<core::JobView> views_of(const std::vector<store::JobRow>& jobs) {
-  std::vector<core::JobView> out;
-  out.reserve(jobs.size());
-  for (const auto& j : jobs) out.push_back(view_of(j));
-  return out;
-}
-
-core::TimePoint to_time(Millis ms) { return core::TimePoint(std::chrono::milliseconds(ms)); }
-Millis to_millis(core::TimePoint t) { return t.time_since_epoch().count(); }
-
-std::string status_for(core::Action::Kind k) {
-  switch (k) {
-    case core::Action::Kind::succeed: return "success";
-    case core::Action::Kind::drift: return "drift";
-    case core::Action::Kind::skip: return "skipped";
-    case core::Action::Kind::fail: return "failed";
-    case core::Action::Kind::retry:
-    case core::Action::Kind::wait_lock: return "queued";
-  }
-  return "failed";
-}
-
-}  // namespace
-
-std::string_view to_string(Outcome o) {
-  switch (o) {
-    case Outcome::ok: return "ok";
-    case Outcome::idempotent: return "idempotent";
-    case Outcome::stale: return "stale";
-    case Outcome::forbidden: return "forbidden";
-    case Outcome::not_found: return "not_found";
-  }
-  return "?";
-}
-
-Coordinator::Coordinator(store::Store& store, CoordinatorOptions options, Clock clock, core::JitterSource jitter)
+Coordinator::Coordinator(store::Store& store, CoordinatorOptions options, Clock clock,
+                         core::JitterSource jitter)
     : store_(store), options_(options), clock_(std::move(clock)), jitter_(std::move(jitter)) {}
 
 void Coordinator::on_startup() {
   auto tx = store_.begin();
-  store_.extend_all_leases(clock_() + options_.lease_ms);
+  store_.extend_all_leases(clock_() + std::max(options_.lease_ms, options_.offer_ms));
   tx.commit();
 }
 
 std::optional<Claimed> Coordinator::claim(const store::AgentRow& agent) {
   const Millis now = clock_();
   auto tx = store_.begin();
-  store_.touch_agent(agent.id, now);
   const auto claimable = store_.claimable_jobs(now);
-  const auto unfinished = store_.unfinished_jobs();
-  const auto pick = core::pick_job(views_of(claimable), views_of(unfinished), core::split_csv(agent.labels));
-  if (!pick) {
-    tx.commit();
-    return std::nullopt;
-  }
+  if (claimable.empty()) return std::nullopt;  // rolled back: nothing was written
+  const auto pick = core::pick_job(views_of(claimable), views_of(store_.unfinished_jobs()),
+                                   core::split_csv(agent.labels));
+  if (!pick) return std::nullopt;
   const store::JobRow& job = claimable[*pick];
   const auto epoch = store_.claim_job(job.id);
-  if (!epoch) return std::nullopt;  // lost a race (cannot happen under BEGIN IMMEDIATE)
-  const int n = static_cast<int>(store_.attempts_of_job(job.id).size()) + 1;
-  const Id attempt_id = store_.insert_attempt(job.id, n, agent.id, *epoch, now + options_.lease_ms, now);
-  store_.set_run_status(job.run_id, "queued", "running", now);
-  store_.insert_sys_line(job.run_id, job.id,
-                         "--- " + job.kind + " attempt " + std::to_string(n) + " started on " + agent.name, now);
+  if (!epoch) return std::nullopt;  // cannot happen under BEGIN IMMEDIATE; nothing to undo
+  const auto previous = store_.attempts_of_job(job.id);
+  const int n = previous.empty() ? 1 : previous.back().n + 1;
+  const Id attempt_id =
+      store_.insert_offer(job.id, n, agent.id, *epoch, now + options_.offer_ms, now);
+  store_.touch_agent(agent.id, now);
   Claimed c;
   c.attempt = *store_.attempt(attempt_id);
   c.job = *store_.job(job.id);
@@ -93,44 +39,55 @@ std::optional<Claimed> Coordinator::claim(const store::AgentRow& agent) {
   return c;
 }
 
-HeartbeatResult Coordinator::heartbeat(const store::AgentRow& agent, Id attempt_id, std::int64_t epoch) {
+LeaseResult Coordinator::start(const store::AgentRow& agent, Id attempt_id, std::int64_t epoch) {
   const Millis now = clock_();
   auto tx = store_.begin();
-  store_.touch_agent(agent.id, now);
-  HeartbeatResult r;
   const auto att = store_.attempt(attempt_id);
-  if (!att) {
-    r.outcome = Outcome::not_found;
-  } else if (att->agent_id != agent.id) {
-    r.outcome = Outcome::forbidden;
-  } else if (!store_.extend_lease(attempt_id, epoch, now + options_.lease_ms)) {
-    r.outcome = Outcome::stale;
-  } else {
-    const auto job = store_.job(att->job_id);
-    const auto run = store_.run(job->run_id);
-    r.cancel = run->cancel_requested >= 2;
-    r.lease_expires_at = store_.attempt(attempt_id)->lease_expires_at;
-  }
+  if (!att) return {Outcome::not_found};
+  const Outcome o = core::check_start(attempt_facts(*att), agent.id, epoch);
+  if (o == Outcome::idempotent) return {o, false, att->lease_expires_at};
+  if (o != Outcome::ok) return {o};
+  const auto job = store_.job(att->job_id);
+  const auto run = store_.run(job->run_id);
+  if (run->cancel != core::CancelLevel::none) return {Outcome::stale};  // on_cancel withdraws it
+  const auto fx =
+      core::on_start(run_facts(*run), attempt_facts(*att), view_of(*job), now, options_.lease_ms);
+  if (!apply(fx, run->id, std::nullopt, now)) return {Outcome::stale};
+  store_.touch_agent(agent.id, now);
   tx.commit();
-  return r;
+  return {Outcome::ok, false, now + options_.lease_ms};
 }
 
-Outcome Coordinator::append_logs(const store::AgentRow& agent, Id attempt_id, const std::vector<LogChunk>& chunks) {
+LeaseResult Coordinator::heartbeat(const store::AgentRow& agent, Id attempt_id,
+                                   std::int64_t epoch) {
+  const Millis now = clock_();
+  auto tx = store_.begin();
+  const auto att = store_.attempt(attempt_id);
+  if (!att) return {Outcome::not_found};
+  const Outcome o = core::check_heartbeat(attempt_facts(*att), agent.id, epoch);
+  if (o != Outcome::ok) return {o};
+  if (!store_.extend_lease(attempt_id, epoch, now + options_.lease_ms)) return {Outcome::stale};
+  store_.touch_agent(agent.id, now);
+  const auto run = store_.run(store_.job(att->job_id)->run_id);
+  tx.commit();
+  return {Outcome::ok, run->cancel == core::CancelLevel::force,
+          std::max(att->lease_expires_at, now + options_.lease_ms)};
+}
+
+Outcome Coordinator::append_logs(const store::AgentRow& agent, Id attempt_id,
+                                 const std::vector<LogChunk>& chunks) {
   const Millis now = clock_();
   auto tx = store_.begin();
   const auto att = store_.attempt(attempt_id);
   if (!att) return Outcome::not_found;
   if (att->agent_id != agent.id) return Outcome::forbidden;
   const auto job = store_.job(att->job_id);
-  for (const auto& c : chunks) store_.insert_chunk(job->run_id, job->id, attempt_id, c.seq, c.data, now);
+  bool stored = false;
+  for (const auto& c : chunks)
+    stored |= store_.insert_chunk(job->run_id, job->id, attempt_id, c.seq, c.data, now);
   tx.commit();
+  if (stored) changes_.log_runs.insert(job->run_id);
   return Outcome::ok;
-}
-
-core::FailurePolicy Coordinator::policy_of(const store::RunRow& run) {
-  auto loaded = pipelines::load_pipeline(run.pipeline_yaml, run.pipeline_file);
-  // The snapshot was validated when the run was created; a default policy is the fallback.
-  return loaded.pipeline ? loaded.pipeline->on_failure : core::FailurePolicy{};
 }
 
 Outcome Coordinator::finish(const store::AgentRow& agent, const FinishReport& rep) {
@@ -138,86 +95,27 @@ Outcome Coordinator::finish(const store::AgentRow& agent, const FinishReport& re
   auto tx = store_.begin();
   const auto att = store_.attempt(rep.attempt_id);
   if (!att) return Outcome::not_found;
-  if (att->agent_id != agent.id) return Outcome::forbidden;
-  if (att->status != "running") {
-    const bool same = att->status == "finished" && att->epoch == rep.epoch;
-    return same ? Outcome::idempotent : Outcome::stale;
-  }
   const auto job = store_.job(att->job_id);
-  if (att->epoch != rep.epoch || job->epoch != rep.epoch || job->status != "running") return Outcome::stale;
-  store::Store::Finish f;
-  f.exit_code = rep.exit_code;
-  f.cls = std::string(core::to_string(rep.verdict.cls));
-  f.rule = rep.verdict.rule;
-  f.line = rep.verdict.line;
-  f.line_no = rep.verdict.line_no;
-  f.lock_json = rep.lock_json;
-  if (!store_.finish_attempt(rep.attempt_id, rep.epoch, "finished", f, now)) return Outcome::stale;
+  const Outcome o = core::check_finish(attempt_facts(*att), view_of(*job), agent.id, rep.epoch);
+  if (o != Outcome::ok) return o;
   const auto run = store_.run(job->run_id);
-  const std::string verdict_text = std::string(core::to_string(rep.verdict.cls)) + " (" + rep.verdict.rule + ")" +
-                                   (rep.verdict.line.empty() ? "" : ": " + rep.verdict.line);
-
-  if (rep.stopped) {
-    job_finished(*job, *run, "cancelled", "stopped on request (exit " + std::to_string(rep.exit_code) + ")", now);
-  } else {
-    std::vector<core::AttemptRecord> history;
-    for (const auto& a : store_.attempts_of_job(job->id)) {
-      if (a.status != "finished") continue;
-      const auto cls = core::class_from_string(a.cls);
-      history.push_back({cls.value_or(core::Class::fatal), to_time(a.finished_at.value_or(now))});
-    }
-    const core::Action action = core::decide(rep.verdict, history, policy_of(*run), to_time(now), jitter_);
-    const std::string status = status_for(action.kind);
-    if (status == "queued" && run->cancel_requested > 0) {
-      job_finished(*job, *run, "cancelled", "run cancelled while waiting to retry", now);
-    } else if (status == "queued") {
-      const Millis at = to_millis(action.at);
-      store_.transition_job(job->id, "running", "queued", action.reason, std::nullopt, at);
-      store_.insert_sys_line(run->id, job->id,
-                             "verdict: " + verdict_text + " -> " + std::string(core::to_string(action.kind)) +
-                                 " in " + core::format_duration(core::Duration(std::max<Millis>(0, at - now))) +
-                                 (action.reason.empty() ? "" : " (" + action.reason + ")"),
-                             now);
-    } else {
-      store_.insert_sys_line(run->id, job->id, "verdict: " + verdict_text + " -> " + status, now);
-      job_finished(*job, *run, status, action.reason, now);
-    }
-  }
-  settle_run(run->id, now);
+  std::vector<core::AttemptRecord> prior;
+  for (const auto& a : store_.attempts_of_job(job->id))
+    if (a.status == core::AttemptStatus::finished && a.cls)
+      prior.push_back(
+          {*a.cls, core::TimePoint(std::chrono::milliseconds(a.finished_at.value_or(now)))});
+  const auto fx = core::on_finish(run_facts(*run), views_of(store_.jobs_of_run(run->id)),
+                                  attempt_facts(*att), rep.facts, prior, now, jitter_);
+  store::Store::Finish f;
+  f.exit_code = rep.facts.exit_code;
+  f.cls = rep.facts.verdict.cls;
+  f.rule = rep.facts.verdict.rule;
+  f.line = rep.facts.verdict.line;
+  f.line_no = rep.facts.verdict.line_no;
+  f.lock_json = rep.lock_json;
+  if (!apply(fx, run->id, f, now)) return Outcome::stale;
   tx.commit();
   return Outcome::ok;
-}
-
-void Coordinator::job_finished(const store::JobRow& job, const store::RunRow& run, const std::string& status,
-                               const std::string& reason, Millis now) {
-  if (!store_.transition_job(job.id, job.status, status, reason, now)) return;
-  if (status == "success" && job.kind == "apply")
-    store_.record_applied(job.repo_id, job.stack, run.commit_sha, run.id, now);
-  if (status != "success" && status != "drift" && !reason.empty())
-    store_.insert_sys_line(run.id, job.id, status + ": " + reason, now);
-}
-
-void Coordinator::settle_run(Id run_id, Millis now) {
-  auto jobs = store_.jobs_of_run(run_id);
-  for (Id id : core::jobs_to_release(views_of(jobs))) store_.transition_job(id, "pending", "queued", "", std::nullopt, now);
-  jobs = store_.jobs_of_run(run_id);
-  const auto outcome = core::run_outcome(views_of(jobs));
-  if (!outcome) return;
-  const auto run = store_.run(run_id);
-  if (run->status != "queued" && run->status != "running") return;
-  int ok = 0, skipped = 0, failed = 0, other = 0;
-  for (const auto& j : jobs) {
-    if (j.status == "success" || j.status == "drift") ++ok;
-    else if (j.status == "skipped") ++skipped;
-    else if (j.status == "failed" || j.status == "interrupted") ++failed;
-    else ++other;
-  }
-  const std::string summary = std::to_string(ok) + " ok, " + std::to_string(skipped) + " skipped, " +
-                              std::to_string(failed) + " failed" +
-                              (other ? ", " + std::to_string(other) + " cancelled" : "");
-  store_.set_run_summary(run_id, summary);
-  store_.insert_sys_line(run_id, std::nullopt, "run " + *outcome + ": " + summary, now);
-  store_.set_run_status(run_id, run->status, *outcome, now);
 }
 
 int Coordinator::reap() {
@@ -227,45 +125,91 @@ int Coordinator::reap() {
   for (const auto& att : store_.expired_attempts(now)) {
     const auto job = store_.job(att.job_id);
     const auto run = store_.run(job->run_id);
-    const bool plan = job->kind == "plan";
-    if (!store_.finish_attempt(att.id, att.epoch, plan ? "lost" : "interrupted", std::nullopt, now)) continue;
-    ++reaped;
-    if (plan && run->cancel_requested == 0) {
-      store_.transition_job(job->id, "running", "queued", "agent " + att.agent_name + " lost; plan requeued",
-                            std::nullopt, now);
-      store_.insert_sys_line(run->id, job->id, "agent " + att.agent_name + " stopped heartbeating; plan requeued", now);
-    } else {
-      job_finished(*job, *run, plan ? "cancelled" : "interrupted",
-                   "agent " + att.agent_name + " stopped heartbeating during " + job->kind +
-                       " attempt " + std::to_string(att.n) +
-                       (plan ? "" : "; state may be stale, not re-run automatically (re-apply with "
-                                    "`stackrun trigger apply --stack " + job->stack + "`)"),
-                   now);
-    }
-    settle_run(run->id, now);
+    const auto fx = core::on_expired(run_facts(*run), views_of(store_.jobs_of_run(run->id)),
+                                     attempt_facts(att));
+    if (apply(fx, run->id, std::nullopt, now)) ++reaped;
   }
   tx.commit();
   return reaped;
 }
 
-Outcome Coordinator::cancel(Id run_id, bool force) {
+Outcome Coordinator::cancel(Id run_id, core::CancelLevel level) {
   const Millis now = clock_();
   auto tx = store_.begin();
   const auto run = store_.run(run_id);
   if (!run) return Outcome::not_found;
-  if (run->status != "queued" && run->status != "running") return Outcome::idempotent;
-  store_.request_cancel(run_id, force ? 2 : 1);
-  for (const auto& j : store_.jobs_of_run(run_id)) {
-    if (j.status == "pending" || j.status == "queued")
-      store_.transition_job(j.id, j.status, "cancelled", "run cancelled before it started", now);
-  }
-  store_.insert_sys_line(run_id, std::nullopt,
-                         force ? "cancel requested (force: running steps get SIGINT)"
-                               : "cancel requested (running steps finish; nothing new starts)",
-                         now);
-  settle_run(run_id, now);
+  if (core::is_terminal(run->status)) return Outcome::idempotent;
+  std::vector<core::AttemptFacts> offers;
+  for (const auto& a : store_.offers_of_run(run_id)) offers.push_back(attempt_facts(a));
+  const auto fx =
+      core::on_cancel(run_facts(*run), views_of(store_.jobs_of_run(run_id)), offers, level);
+  apply(fx, run_id, std::nullopt, now);
   tx.commit();
   return Outcome::ok;
+}
+
+Id Coordinator::create_run(const store::NewRun& run) {
+  const Millis now = clock_();
+  auto tx = store_.begin();
+  store::NewRun bare = run;
+  bare.lines.clear();
+  const Id run_id = store_.insert_run(bare, now);
+  // The run's first lines, the first one naming the run (its id exists only now).
+  for (std::size_t i = 0; i < run.lines.size(); ++i)
+    store_.insert_sys_line(run_id, std::nullopt,
+                           (i == 0 ? "run " + std::to_string(run_id) + ": " : "") + run.lines[i],
+                           now);
+  const auto row = store_.run(run_id);
+  apply(core::settle(run_facts(*row), views_of(store_.jobs_of_run(run_id))), run_id, std::nullopt,
+        now);
+  tx.commit();
+  changes_.log_runs.insert(run_id);
+  return run_id;
+}
+
+std::optional<Millis> Coordinator::next_deadline() {
+  auto tx = store_.begin_read();
+  auto expiry = store_.next_expiry();
+  auto ready = store_.next_not_before(clock_());
+  if (expiry && ready) return std::min(*expiry, *ready);
+  return expiry ? expiry : ready;
+}
+
+Changes Coordinator::take_changes() {
+  return std::exchange(changes_, Changes{});
+}
+
+bool Coordinator::apply(const core::Effects& fx, Id run_id,
+                        const std::optional<store::Store::Finish>& finish, Millis now) {
+  for (const auto& a : fx.attempts) {
+    bool won = false;
+    if (!a.to)
+      won = store_.withdraw_offer(a.attempt_id, a.epoch);
+    else if (*a.to == core::AttemptStatus::running)
+      won = store_.start_attempt(a.attempt_id, a.epoch, a.lease_expires_at, now);
+    else
+      won = store_.end_attempt(a.attempt_id, a.epoch, *a.to,
+                               *a.to == core::AttemptStatus::finished ? finish : std::nullopt, now);
+    if (!won) return false;
+  }
+  if (fx.cancel) store_.raise_cancel(run_id, *fx.cancel);
+  for (const auto& j : fx.jobs)
+    store_.transition_job(j.job_id, j.from, j.to, j.reason,
+                          core::is_terminal(j.to) ? std::optional<Millis>(now) : std::nullopt,
+                          j.not_before);
+  for (const auto& a : fx.applied)
+    store_.record_applied(a.repo_id, a.stack, a.commit, a.run_id, now);
+  if (fx.run) {
+    store_.set_run_status(run_id, fx.run->from, fx.run->to, now);
+    if (core::is_terminal(fx.run->to)) store_.set_run_summary(run_id, fx.run->summary);
+  }
+  for (const auto& e : fx.events) {
+    const auto line = core::describe(e);
+    if (!line.text.empty()) store_.insert_sys_line(run_id, line.job_id, line.text, now);
+  }
+  changes_.claims |= fx.wakes_claims();
+  if (!fx.events.empty() || fx.run) changes_.log_runs.insert(run_id);
+  return true;
 }
 
 }  // namespace stackrun::server

@@ -1,27 +1,30 @@
 #pragma once
-// The coordinator: the scheduler's state machine over the store. Each public call is one
-// BEGIN IMMEDIATE transaction whose conditional updates decide who wins; the pure decisions
-// (which job, which tier, what a verdict means) come from runner/core.
-// Not thread-safe: the server calls it from its io thread only.
-#include <chrono>
+// The coordinator: loads the rows a transition needs, asks the pure lifecycle
+// (runner/core/lifecycle.hpp) what follows, and applies the effects in one BEGIN IMMEDIATE
+// transaction whose conditional updates decide who wins.
+// Not thread-safe: the server calls it from its io thread only. Store errors (DbError) propagate
+// with the transaction rolled back; the caller turns them into 503.
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
-#include "runner/core/policy.hpp"
-#include "runner/core/verdict.hpp"
+#include "runner/core/lifecycle.hpp"
 #include "runner/store/store.hpp"
 
 namespace stackrun::server {
 
+using core::Outcome;
 using store::Id;
 using store::Millis;
 
 struct CoordinatorOptions {
-  Millis lease_ms = 30'000;  // an attempt without a heartbeat for this long is lost
+  Millis lease_ms = 30'000;  // a started attempt without a heartbeat for this long is lost
+  Millis offer_ms = 10'000;  // an offer not confirmed within this long returns to the queue
 };
 
+// A job offered to an agent.
 struct Claimed {
   store::AttemptRow attempt;
   store::JobRow job;
@@ -29,22 +32,17 @@ struct Claimed {
   std::string repo_url;
 };
 
-enum class Outcome { ok, idempotent, stale, forbidden, not_found };
-std::string_view to_string(Outcome o);
-
-struct HeartbeatResult {
+struct LeaseResult {
   Outcome outcome = Outcome::ok;
-  bool cancel = false;
+  bool cancel = false;  // the run's cancel is forced: stop the step (SIGINT first)
   Millis lease_expires_at = 0;
 };
 
 struct FinishReport {
   Id attempt_id = 0;
   std::int64_t epoch = 0;
-  int exit_code = 0;
-  bool stopped = false;  // the agent stopped the step because it was asked to (cancel)
-  core::Verdict verdict;
-  std::string lock_json;  // verdict.lock as the JSON object stored with the attempt ("" = none)
+  core::FinishFacts facts;
+  std::string lock_json;  // facts.verdict.lock as stored with the attempt ("" = none)
 };
 
 struct LogChunk {
@@ -52,39 +50,59 @@ struct LogChunk {
   std::string data;
 };
 
+// What the last calls changed that waiters care about (see take_changes()).
+struct Changes {
+  bool claims = false;    // a parked claim may now find a job
+  std::set<Id> log_runs;  // runs with new log lines or a new status
+};
+
 class Coordinator {
  public:
   using Clock = std::function<Millis()>;
-  Coordinator(store::Store& store, CoordinatorOptions options, Clock clock, core::JitterSource jitter);
+  Coordinator(store::Store& store, CoordinatorOptions options, Clock clock,
+              core::JitterSource jitter);
 
-  // Server start: give agents one lease period to reconnect before any lease can expire,
-  // so a server restart alone never marks an apply interrupted.
+  const CoordinatorOptions& options() const { return options_; }
+
+  // Server start: give agents one lease period to reconnect (and to confirm offers) before
+  // any lease can expire, so a server restart alone never marks an apply interrupted.
   void on_startup();
 
+  // Offers the first job this agent may take (scheduler::pick_job), or nullopt. Nothing is
+  // written when there is nothing to offer.
   std::optional<Claimed> claim(const store::AgentRow& agent);
-  HeartbeatResult heartbeat(const store::AgentRow& agent, Id attempt_id, std::int64_t epoch);
-  // Stores chunks once each; returns how many of them are now stored (new or already there).
-  Outcome append_logs(const store::AgentRow& agent, Id attempt_id, const std::vector<LogChunk>& chunks);
+  // The agent confirms it is starting an offered attempt.
+  LeaseResult start(const store::AgentRow& agent, Id attempt_id, std::int64_t epoch);
+  LeaseResult heartbeat(const store::AgentRow& agent, Id attempt_id, std::int64_t epoch);
+  // Stores chunks once each (resending is harmless).
+  Outcome append_logs(const store::AgentRow& agent, Id attempt_id,
+                      const std::vector<LogChunk>& chunks);
   Outcome finish(const store::AgentRow& agent, const FinishReport& report);
-  // Lost leases: a plan attempt is requeued, an apply attempt becomes `interrupted` (never
-  // re-run on its own). Returns how many attempts it reaped.
+  // Ends expired offers and leases (lifecycle::on_expired). Returns how many.
   int reap();
-  // Graceful: queued/pending jobs are cancelled, running steps finish. force: running steps
-  // are asked (via heartbeat) to stop with SIGINT first.
-  Outcome cancel(Id run_id, bool force);
+  // not_found, idempotent (already finished) or ok.
+  Outcome cancel(Id run_id, core::CancelLevel level);
+  // Inserts a new run (with its jobs and lines, the first prefixed "run <id>: ") and settles
+  // it (releases its first tiers).
+  Id create_run(const store::NewRun& run);
+  // When the next offer or lease expires, or a waiting retry becomes claimable: the moment the
+  // server must look again even if nothing else happens. nullopt: nothing pending.
+  std::optional<Millis> next_deadline();
 
-  // After any job change of `run_id`: release ready tiers, finish the run when all jobs are done.
-  void settle_run(Id run_id, Millis now);
+  // What changed since the last call (and resets it).
+  Changes take_changes();
 
  private:
-  void job_finished(const store::JobRow& job, const store::RunRow& run, const std::string& status,
-                    const std::string& reason, Millis now);
-  core::FailurePolicy policy_of(const store::RunRow& run);
+  // Applies `fx` for run `run_id`; `finish` goes with an attempt change to finished. Returns
+  // false (and applies nothing further) when an attempt change lost its condition.
+  bool apply(const core::Effects& fx, Id run_id, const std::optional<store::Store::Finish>& finish,
+             Millis now);
 
   store::Store& store_;
   CoordinatorOptions options_;
   Clock clock_;
   core::JitterSource jitter_;
+  Changes changes_;
 };
 
 }  // namespace stackrun::server

@@ -1,6 +1,7 @@
-// The coordinator over a real SQLite file with an injected clock: lease expiry, the restart
-// grace, fencing. (End-to-end tests cover the same paths with real processes, but cannot hit
-// these timing windows deterministically.)
+// The coordinator over a real SQLite file with an injected clock: offers and their expiry,
+// lease expiry, the restart grace, fencing, and which outcomes move a stack's applied commit.
+// (End-to-end tests cover the same paths with real processes, but cannot hit these timing
+// windows deterministically.)
 #include "runner/server/coordinator.hpp"
 
 #include <gtest/gtest.h>
@@ -10,22 +11,31 @@
 namespace stackrun::server {
 namespace {
 
+using core::AttemptStatus;
+using core::JobStatus;
+
 struct Fixture {
   testing::TempDir dir{"stackrun-coord"};
   store::Store st{(dir.path() / "db.sqlite").string()};
   Millis now = 1'000'000;
   store::AgentRow agent;
+  Id repo = 0;
 
-  Coordinator make(Millis lease_ms) {
-    return Coordinator(st, {lease_ms}, [this] { return now; }, [] { return 0.5; });
-  }
-
-  // One queued job of `kind` on stack "stacks/a" in a fresh run.
-  Id add_job(const std::string& kind) {
+  Fixture() {
     auto tx = st.begin();
-    const Id repo = st.upsert_repo("infra", "/nonexistent", "master", now);
+    repo = st.upsert_repo("infra", "/nonexistent", "master", now);
     agent.id = st.create_agent("a1", "hash-a1", "", 1, now);
     agent.name = "a1";
+    tx.commit();
+  }
+
+  Coordinator make(Millis lease_ms, Millis offer_ms = 500) {
+    return Coordinator(
+        st, {lease_ms, offer_ms}, [this] { return now; }, [] { return 0.5; });
+  }
+
+  // A run of `kind` with one job on stack "stacks/a", created through the coordinator.
+  Id add_job(Coordinator& c, core::JobKind kind) {
     store::NewRun r;
     r.repo_id = repo;
     r.pipeline = "p";
@@ -33,51 +43,126 @@ struct Fixture {
     r.kind = kind;
     r.event = "push";
     r.commit_sha = std::string(40, 'a');
+    r.policy.lock.wait = core::Duration(0);  // a lock skips at once
     store::NewJob j;
     j.stack = "stacks/a";
     j.label = "a";
     j.tier = "all";
     j.kind = kind;
-    j.status = "queued";
     r.jobs.push_back(j);
-    const Id run = st.insert_run(r, now);
-    tx.commit();
+    const Id run = c.create_run(r);
     return st.jobs_of_run(run).front().id;
+  }
+
+  // Claims and confirms the only job; returns the attempt.
+  store::AttemptRow run_one(Coordinator& c) {
+    auto claimed = c.claim(agent);
+    EXPECT_TRUE(claimed);
+    EXPECT_EQ(c.start(agent, claimed->attempt.id, claimed->attempt.epoch).outcome, Outcome::ok);
+    return *st.attempt(claimed->attempt.id);
+  }
+
+  FinishReport report(const store::AttemptRow& a, core::Class cls) {
+    FinishReport r;
+    r.attempt_id = a.id;
+    r.epoch = a.epoch;
+    r.facts.exit_code = cls == core::Class::success ? 0 : 1;
+    r.facts.verdict.cls = cls;
+    r.facts.verdict.rule = "r";
+    return r;
   }
 };
 
+TEST(Coordinator, CreatingARunReleasesItsJobAndSignalsWaiters) {
+  Fixture f;
+  auto c = f.make(1000);
+  const Id job = f.add_job(c, core::JobKind::apply);
+  EXPECT_EQ(f.st.job(job)->status, JobStatus::queued);
+  const Changes ch = c.take_changes();
+  EXPECT_TRUE(ch.claims);
+  EXPECT_EQ(ch.log_runs.size(), 1u);
+  EXPECT_FALSE(c.take_changes().claims);  // taken
+}
+
+TEST(Coordinator, AClaimIsAnOfferUntilTheAgentConfirms) {
+  Fixture f;
+  auto c = f.make(1000, 500);
+  const Id job = f.add_job(c, core::JobKind::apply);
+  auto claimed = c.claim(f.agent);
+  ASSERT_TRUE(claimed);
+  EXPECT_EQ(claimed->attempt.status, AttemptStatus::offered);
+  EXPECT_EQ(claimed->attempt.lease_expires_at, f.now + 500);
+  EXPECT_EQ(f.st.job(job)->status, JobStatus::running);  // nobody else gets the stack
+  EXPECT_FALSE(c.claim(f.agent));
+  EXPECT_EQ(f.st.run(f.st.job(job)->run_id)->status, core::RunStatus::queued);  // nothing ran yet
+  const auto r = c.start(f.agent, claimed->attempt.id, claimed->attempt.epoch);
+  EXPECT_EQ(r.outcome, Outcome::ok);
+  EXPECT_EQ(r.lease_expires_at, f.now + 1000);
+  EXPECT_EQ(f.st.attempt(claimed->attempt.id)->status, AttemptStatus::running);
+  EXPECT_EQ(f.st.run(f.st.job(job)->run_id)->status, core::RunStatus::running);
+  // A retried start (its answer was lost) is answered again, not refused.
+  EXPECT_EQ(c.start(f.agent, claimed->attempt.id, claimed->attempt.epoch).outcome,
+            Outcome::idempotent);
+}
+
+TEST(Coordinator, AnUnconfirmedOfferOfAnApplyReturnsToTheQueue) {
+  Fixture f;
+  auto c = f.make(1000, 500);
+  const Id job = f.add_job(c, core::JobKind::apply);
+  auto claimed = c.claim(f.agent);
+  ASSERT_TRUE(claimed);
+  EXPECT_EQ(c.next_deadline(), f.now + 500);
+  f.now += 500;
+  EXPECT_EQ(c.reap(), 0);
+  f.now += 1;
+  c.take_changes();
+  EXPECT_EQ(c.reap(), 1);
+  EXPECT_TRUE(c.take_changes().claims);
+  EXPECT_EQ(f.st.job(job)->status, JobStatus::queued);
+  EXPECT_TRUE(f.st.attempts_of_job(job).empty());  // nothing ran: no attempt is left behind
+  // The late agent cannot start it any more; the next claim gets it under a new epoch.
+  EXPECT_EQ(c.start(f.agent, claimed->attempt.id, claimed->attempt.epoch).outcome,
+            Outcome::not_found);
+  auto again = c.claim(f.agent);
+  ASSERT_TRUE(again);
+  EXPECT_GT(again->attempt.epoch, claimed->attempt.epoch);
+  EXPECT_EQ(again->attempt.n, 1);
+}
+
 TEST(Coordinator, LostApplyIsInterruptedAfterTheLease) {
   Fixture f;
-  const Id job = f.add_job("apply");
   auto c = f.make(1000);
-  ASSERT_TRUE(c.claim(f.agent));
-  f.now += 999;
+  const Id job = f.add_job(c, core::JobKind::apply);
+  f.run_one(c);
+  f.now += 1000;
   EXPECT_EQ(c.reap(), 0);
-  f.now += 2;
+  f.now += 1;
   EXPECT_EQ(c.reap(), 1);
-  EXPECT_EQ(f.st.job(job)->status, "interrupted");
-  EXPECT_EQ(f.st.attempts_of_job(job).front().status, "interrupted");
+  EXPECT_EQ(f.st.job(job)->status, JobStatus::interrupted);
+  EXPECT_EQ(f.st.attempts_of_job(job).front().status, AttemptStatus::interrupted);
+  EXPECT_TRUE(f.st.applied_commits(f.repo).empty());
 }
 
 TEST(Coordinator, LostPlanIsRequeued) {
   Fixture f;
-  const Id job = f.add_job("plan");
   auto c = f.make(1000);
-  ASSERT_TRUE(c.claim(f.agent));
+  const Id job = f.add_job(c, core::JobKind::plan);
+  f.run_one(c);
   f.now += 5000;
   EXPECT_EQ(c.reap(), 1);
-  EXPECT_EQ(f.st.job(job)->status, "queued");
-  EXPECT_EQ(f.st.attempts_of_job(job).front().status, "lost");
+  EXPECT_EQ(f.st.job(job)->status, JobStatus::queued);
+  EXPECT_EQ(f.st.attempts_of_job(job).front().status, AttemptStatus::lost);
 }
 
 TEST(Coordinator, RestartGivesAgentsOneLeaseToReconnect) {
   // The server was down longer than the lease: without the startup grace the first reap
   // after the restart would interrupt an apply whose agent is alive and about to heartbeat.
   Fixture f;
-  const Id job = f.add_job("apply");
+  Id job = 0;
   {
     auto before_crash = f.make(1000);
-    ASSERT_TRUE(before_crash.claim(f.agent));
+    job = f.add_job(before_crash, core::JobKind::apply);
+    f.run_one(before_crash);
   }
   f.now += 10'000;  // downtime
   auto restarted = f.make(1000);
@@ -85,23 +170,116 @@ TEST(Coordinator, RestartGivesAgentsOneLeaseToReconnect) {
   EXPECT_EQ(restarted.reap(), 0);
   const auto att = f.st.attempts_of_job(job).front();
   EXPECT_EQ(restarted.heartbeat(f.agent, att.id, att.epoch).outcome, Outcome::ok);
-  EXPECT_EQ(f.st.job(job)->status, "running");
+  EXPECT_EQ(f.st.job(job)->status, JobStatus::running);
   // Without heartbeats the grace runs out like any lease.
   f.now += 1001;
   EXPECT_EQ(restarted.reap(), 1);
-  EXPECT_EQ(f.st.job(job)->status, "interrupted");
+  EXPECT_EQ(f.st.job(job)->status, JobStatus::interrupted);
 }
 
-TEST(Coordinator, HeartbeatUnderAStaleEpochIsRefused) {
+TEST(Coordinator, HeartbeatUnderAStaleEpochOrFromAnotherAgentIsRefused) {
   Fixture f;
-  const Id job = f.add_job("plan");
   auto c = f.make(1000);
+  const Id job = f.add_job(c, core::JobKind::plan);
+  const auto att = f.run_one(c);
+  EXPECT_EQ(c.heartbeat(f.agent, att.id, att.epoch + 1).outcome, Outcome::stale);
+  store::AgentRow other{f.agent.id + 100, "other", "", 1};
+  EXPECT_EQ(c.heartbeat(other, att.id, att.epoch).outcome, Outcome::forbidden);
+  EXPECT_EQ(c.finish(other, f.report(att, core::Class::success)), Outcome::forbidden);
+  EXPECT_EQ(f.st.job(job)->status, JobStatus::running);
+}
+
+TEST(Coordinator, AnOfferIsNotHeartbeatedBeforeItStarts) {
+  Fixture f;
+  auto c = f.make(1000);
+  f.add_job(c, core::JobKind::apply);
   auto claimed = c.claim(f.agent);
   ASSERT_TRUE(claimed);
-  EXPECT_EQ(c.heartbeat(f.agent, claimed->attempt.id, claimed->attempt.epoch + 1).outcome, Outcome::stale);
-  store::AgentRow other{f.agent.id + 100, "other", "", 1};
-  EXPECT_EQ(c.heartbeat(other, claimed->attempt.id, claimed->attempt.epoch).outcome, Outcome::forbidden);
-  EXPECT_EQ(f.st.job(job)->status, "running");
+  EXPECT_EQ(c.heartbeat(f.agent, claimed->attempt.id, claimed->attempt.epoch).outcome,
+            Outcome::stale);
+}
+
+TEST(Coordinator, OnlyASuccessfulApplyMovesTheAppliedCommit) {
+  struct Case {
+    const char* name;
+    core::Class cls;
+    bool applied;
+    JobStatus status;
+  };
+  const std::vector<Case> cases = {
+      {"success", core::Class::success, true, JobStatus::success},
+      {"fatal", core::Class::fatal, false, JobStatus::failed},
+      {"lock, skipped", core::Class::lock, false, JobStatus::skipped},
+  };
+  for (const auto& k : cases) {
+    Fixture f;
+    auto c = f.make(1000);
+    const Id job = f.add_job(c, core::JobKind::apply);
+    const auto att = f.run_one(c);
+    EXPECT_EQ(c.finish(f.agent, f.report(att, k.cls)), Outcome::ok) << k.name;
+    EXPECT_EQ(f.st.job(job)->status, k.status) << k.name;
+    EXPECT_EQ(f.st.applied_commits(f.repo).count("stacks/a"), k.applied ? 1u : 0u) << k.name;
+    // A repeated report is answered, and changes nothing.
+    EXPECT_EQ(c.finish(f.agent, f.report(att, core::Class::success)), Outcome::idempotent)
+        << k.name;
+    EXPECT_EQ(f.st.job(job)->status, k.status) << k.name;
+  }
+}
+
+TEST(Coordinator, CancelWithdrawsOffersAndACancelledJobLeavesTheStackAlone) {
+  Fixture f;
+  auto c = f.make(1000);
+  const Id job = f.add_job(c, core::JobKind::apply);
+  auto claimed = c.claim(f.agent);
+  ASSERT_TRUE(claimed);
+  EXPECT_EQ(c.cancel(claimed->run.id, core::CancelLevel::graceful), Outcome::ok);
+  EXPECT_EQ(f.st.job(job)->status, JobStatus::cancelled);
+  EXPECT_EQ(c.start(f.agent, claimed->attempt.id, claimed->attempt.epoch).outcome,
+            Outcome::not_found);
+  EXPECT_EQ(f.st.run(claimed->run.id)->status, core::RunStatus::cancelled);
+  EXPECT_TRUE(f.st.applied_commits(f.repo).empty());
+  EXPECT_EQ(c.cancel(claimed->run.id, core::CancelLevel::force), Outcome::idempotent);
+}
+
+TEST(Coordinator, ForceCancelReachesTheRunningStepThroughTheHeartbeat) {
+  Fixture f;
+  auto c = f.make(1000);
+  f.add_job(c, core::JobKind::apply);
+  const auto att = f.run_one(c);
+  EXPECT_FALSE(c.heartbeat(f.agent, att.id, att.epoch).cancel);
+  const Id run = f.st.job(att.job_id)->run_id;
+  c.cancel(run, core::CancelLevel::graceful);
+  EXPECT_FALSE(c.heartbeat(f.agent, att.id, att.epoch).cancel);
+  c.cancel(run, core::CancelLevel::force);
+  EXPECT_TRUE(c.heartbeat(f.agent, att.id, att.epoch).cancel);
+}
+
+TEST(Coordinator, ARetryIsADeadline) {
+  Fixture f;
+  auto c = f.make(60'000);
+  const Id job = f.add_job(c, core::JobKind::apply);
+  const auto att = f.run_one(c);
+  EXPECT_EQ(c.finish(f.agent, f.report(att, core::Class::transient)), Outcome::ok);
+  const auto j = f.st.job(job);
+  EXPECT_EQ(j->status, JobStatus::queued);
+  EXPECT_GT(j->not_before, f.now);
+  EXPECT_EQ(c.next_deadline(), j->not_before);  // the server wakes for it; nothing polls
+  EXPECT_FALSE(c.claim(f.agent));
+  f.now = j->not_before;
+  EXPECT_TRUE(c.claim(f.agent));
+}
+
+TEST(Coordinator, AnIdleClaimWritesNothing) {
+  Fixture f;
+  auto c = f.make(1000);
+  auto changes = [&] {
+    auto s = f.st.db().prepare("SELECT total_changes()");
+    s.step();
+    return s.i64(0);
+  };
+  const auto before = changes();
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(c.claim(f.agent));
+  EXPECT_EQ(changes(), before);
 }
 
 }  // namespace

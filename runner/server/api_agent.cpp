@@ -1,0 +1,99 @@
+// Agent routes: claim (an offer, long-polled), start (confirm the offer), heartbeat, logs,
+// finish. Every request names its protocol version; an agent acts only on its own attempts.
+#include "runner/server/api_internal.hpp"
+
+namespace stackrun::server {
+namespace {
+
+// Decodes `body` with `decode`, answering 400 with the decoder's text when it fails.
+template <class T>
+std::optional<T> decoded(Result<T> r, const http::Reply& reply) {
+  if (r) return std::move(*r);
+  reply(error_response(400, r.error()));
+  return std::nullopt;
+}
+
+}  // namespace
+
+void Api::claim(const http::Request& req, http::Reply reply) {
+  guarded(reply, [&] {
+    auto a = agent(req, reply);
+    if (!a) return;
+    auto body = decoded(wire::decode_claim_request(req.body), reply);
+    if (!body) return;
+    // Labels route jobs, they grant nothing: an agent may declare its own.
+    a->labels = body->labels;
+    if (auto c = coord.claim(*a)) {
+      reply(json_response(200, wire::encode(offer_of(*c, coord.options()))));
+      return;
+    }
+    const Millis wait = std::clamp<Millis>(body->wait_ms, 0, options.max_wait_ms);
+    if (wait == 0) {
+      http::Response none;
+      none.status = 204;
+      none.content_type.clear();
+      reply(none);
+      return;
+    }
+    park_claim(std::move(*a), wait, req.peer_closed, std::move(reply));
+  });
+}
+
+void Api::start(const http::Request& req, const http::Reply& reply) {
+  guarded(reply, [&] {
+    auto a = agent(req, reply);
+    if (!a) return;
+    auto ref = decoded(wire::decode_attempt_ref(req.body), reply);
+    if (!ref) return;
+    const auto r = coord.start(*a, ref->attempt_id, ref->epoch);
+    reply(
+        outcome_response(r.outcome, wire::encode(wire::LeaseAnswer{r.cancel, r.lease_expires_at})));
+  });
+}
+
+void Api::heartbeat(const http::Request& req, const http::Reply& reply) {
+  guarded(reply, [&] {
+    auto a = agent(req, reply);
+    if (!a) return;
+    auto ref = decoded(wire::decode_attempt_ref(req.body), reply);
+    if (!ref) return;
+    const auto r = coord.heartbeat(*a, ref->attempt_id, ref->epoch);
+    reply(
+        outcome_response(r.outcome, wire::encode(wire::LeaseAnswer{r.cancel, r.lease_expires_at})));
+  });
+}
+
+void Api::logs(const http::Request& req, const http::Reply& reply) {
+  guarded(reply, [&] {
+    auto a = agent(req, reply);
+    if (!a) return;
+    auto batch = decoded(wire::decode_log_batch(req.body), reply);
+    if (!batch) return;
+    std::vector<LogChunk> chunks;
+    chunks.reserve(batch->chunks.size());
+    for (auto& c : batch->chunks) chunks.push_back({c.seq, std::move(c.data)});
+    const Outcome o = coord.append_logs(*a, batch->attempt_id, chunks);
+    reply(
+        outcome_response(o, wire::encode(wire::LogAck{static_cast<std::int64_t>(chunks.size())})));
+  });
+}
+
+void Api::finish(const http::Request& req, const http::Reply& reply) {
+  guarded(reply, [&] {
+    auto a = agent(req, reply);
+    if (!a) return;
+    auto body = decoded(wire::decode_finish_request(req.body), reply);
+    if (!body) return;
+    FinishReport rep;
+    rep.attempt_id = body->attempt_id;
+    rep.epoch = body->epoch;
+    rep.facts.exit_code = body->exit_code;
+    rep.facts.stopped = body->stopped;
+    rep.facts.verdict = body->verdict;
+    if (body->verdict.lock) rep.lock_json = wire::encode_lock(*body->verdict.lock);
+    const Outcome o = coord.finish(*a, rep);
+    reply(outcome_response(o, wire::encode(wire::FinishAnswer{o == Outcome::idempotent})));
+  });
+}
+
+}  // namespace stackrun::server

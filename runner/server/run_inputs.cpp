@@ -1,0 +1,132 @@
+#include "runner/server/run_inputs.hpp"
+
+#include <set>
+
+#include "pipelines/loader.hpp"
+
+namespace stackrun::server {
+namespace {
+
+bool is_pipeline_file(const std::string& f) {
+  if (f.rfind(".stackrun/", 0) != 0 || f.find('/', 10) != std::string::npos) return false;
+  return f.ends_with(".yml") || f.ends_with(".yaml");
+}
+
+// Every valid pipeline at `commit`; the located diagnostics of every invalid one as the error.
+// A file over the size cap is refused from its size alone, before it is read.
+Result<std::vector<plan::PipelineFile>> load_pipelines(const git::Repo& repo,
+                                                       const std::string& commit,
+                                                       const std::vector<std::string>& files) {
+  std::vector<plan::PipelineFile> out;
+  std::string problems;
+  for (const auto& f : files) {
+    if (!is_pipeline_file(f)) continue;
+    auto size = repo.file_size(commit, f);
+    if (!size) return Error{size.error()};
+    if (*size > pipelines::kMaxPipelineBytes) {
+      problems += f + ":1:1: " + pipelines::oversize_message(*size) + "\n";
+      continue;
+    }
+    auto text = repo.read_file(commit, f);
+    if (!text) return Error{text.error()};
+    auto loaded = pipelines::load_pipeline(*text, f);
+    for (const auto& d : loaded.diagnostics) problems += d.str() + "\n";
+    if (loaded.pipeline) out.push_back({f, *text, std::move(*loaded.pipeline)});
+  }
+  if (!problems.empty())
+    return Error{"invalid pipeline at " + commit.substr(0, 12) + ":\n" +
+                 problems.substr(0, problems.size() - 1)};
+  return out;
+}
+
+// Every path a diff touches; a rename counts both its old and its new path.
+std::vector<std::string> touched_paths(const std::vector<git::ChangedPath>& diff) {
+  std::vector<std::string> out;
+  for (const auto& c : diff) {
+    out.push_back(c.path);
+    if (c.old_path != c.path) out.push_back(c.old_path);
+  }
+  return out;
+}
+
+Result<store::RepoRow> find_repo(store::Store& reader, const std::string& name) {
+  if (name.empty()) {
+    const auto all = reader.repos();
+    if (all.size() != 1)
+      return Error{all.empty() ? "no repo registered (start with `stackrun up --repo DIR`)"
+                               : "several repos registered: name one with --repo"};
+    return all.front();
+  }
+  auto row = reader.repo_by_name(name);
+  if (!row)
+    return Error{"unknown repo \"" + name +
+                 "\" (register it first, e.g. with `stackrun up --repo DIR`)"};
+  return *row;
+}
+
+// The commits and refs of the request: to, ref, before, message.
+Status resolve_revisions(const git::Repo& repo, const store::RepoRow& row,
+                         const TriggerRequest& req, plan::RunInputs& in) {
+  auto to = repo.resolve(req.to.empty() ? row.default_branch : req.to);
+  if (!to) return Error{to.error()};
+  in.commit = *to;
+  in.ref = "refs/heads/" + row.default_branch;
+  if (!req.to.empty() && repo.resolve("refs/heads/" + req.to)) in.ref = "refs/heads/" + req.to;
+  if (!req.from.empty()) {
+    auto from = repo.resolve(req.from);
+    if (!from) return Error{from.error()};
+    in.before = *from;
+  } else if (auto parent = repo.resolve(*to + "^")) {
+    in.before = *parent;
+  }
+  auto info = repo.commit_info(in.commit);
+  if (!info) return Error{info.error()};
+  in.message = info->message;
+  return ok_status();
+}
+
+}  // namespace
+
+Result<Gathered> gather_inputs(store::Store& reader, const git::RepoOpener& open,
+                               const TriggerRequest& req) {
+  Gathered g;
+  {
+    auto tx = reader.begin_read();  // one snapshot of the store
+    auto row = find_repo(reader, req.repo);
+    if (!row) return Error{row.error()};
+    g.repo = *row;
+    g.inputs.applied = reader.applied_commits(g.repo.id);
+    g.inputs.first_bases = reader.first_selected_bases(g.repo.id);
+  }
+  auto repo = open(g.repo.url);
+  if (!repo) return Error{repo.error()};
+  const git::Repo& r = **repo;
+  plan::RunInputs& in = g.inputs;
+  if (auto s = resolve_revisions(r, g.repo, req, in); !s) return Error{s.error()};
+  auto files = r.list_files(in.commit);
+  if (!files) return Error{files.error()};
+  in.files = std::move(*files);
+  auto pipelines_at = load_pipelines(r, in.commit, in.files);
+  if (!pipelines_at) return Error{pipelines_at.error()};
+  in.pipelines = std::move(*pipelines_at);
+  if (!in.before.empty()) {
+    auto diff = r.diff(in.before, in.commit);
+    if (!diff) return Error{diff.error()};
+    in.changed = touched_paths(*diff);
+    if (auto before_files = r.list_files(in.before)) in.files_before = std::move(*before_files);
+  }
+  std::set<std::string> bases{in.before};
+  for (const auto& [stack, commit] : in.applied) bases.insert(commit);
+  for (const auto& [stack, commit] : in.first_bases) bases.insert(commit);
+  for (const auto& base : bases) {
+    if (base.empty()) continue;
+    if (auto d = r.diff(base, in.commit)) in.changed_since[base] = touched_paths(*d);
+    // else: the base is gone from the history (force push); its stacks count as never applied
+  }
+  g.request.event = req.event == "manual" ? pipelines::Event::manual : pipelines::Event::push;
+  g.request.stack = req.stack;
+  g.request.pipeline = req.pipeline;
+  return g;
+}
+
+}  // namespace stackrun::server

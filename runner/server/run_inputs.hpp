@@ -1,0 +1,37 @@
+#pragma once
+// Gathering what a trigger needs to plan its runs: the repo and its stacks' applied commits
+// from the store, the commit, its pipelines, file lists and diffs from git. Runs on the
+// run-creation worker (run_worker.hpp), never on the io thread: git can take as long as it
+// likes there. The decisions are plan::build_runs's.
+#include <string>
+
+#include "runner/core/result.hpp"
+#include "runner/git/repo.hpp"
+#include "runner/plan/run_builder.hpp"
+#include "runner/store/store.hpp"
+
+namespace stackrun::server {
+
+// A request to create runs, from the operator API (and later webhooks and cron).
+struct TriggerRequest {
+  std::string repo;            // registered repo name; "" = the only one
+  std::string event = "push";  // push | manual
+  std::string to;              // rev; default: the repo's default branch
+  std::string from;            // base for never-applied stacks; default: first parent of `to`
+  std::string stack;           // manual re-apply of one stack (repo-relative or label)
+  std::string pipeline;        // only this pipeline (by name)
+};
+
+struct Gathered {
+  store::RepoRow repo;
+  plan::RunInputs inputs;
+  plan::RunRequest request;
+};
+
+// Reads through `reader` (a read-only connection of the worker's own) and the repository that
+// `open` opens at the repo's URL. Errors name the repo, revision or pipeline file, e.g.
+// `invalid pipeline at 1a2b3c4d5e6f:\n.stackrun/x.yml:3:1: ...` or an oversize pipeline.
+Result<Gathered> gather_inputs(store::Store& reader, const git::RepoOpener& open,
+                               const TriggerRequest& req);
+
+}  // namespace stackrun::server
