@@ -1,26 +1,56 @@
 #pragma once
-// `stackrun agent`: N slots, each long-polling the server for a job, running it, reporting.
-#include <atomic>
+// `stackrun agent`: N slots, each claiming an offer from the server, confirming it, running the
+// job's steps, reporting. All I/O is injected (AgentDeps); runner/cli/cmd_agent.cpp builds the
+// real adapters, agents/agent_test.cpp fakes.
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <stop_token>
 #include <string>
 
+#include "agents/server_link.hpp"
+#include "agents/workspace.hpp"
 #include "runner/core/duration.hpp"
+#include "runner/proc/launch.hpp"
+#include "runner/proc/process.hpp"
 
 namespace stackrun::agent {
 
-struct AgentOptions {
-  std::string server_url;                     // e.g. http://127.0.0.1:8080
-  std::string token;                          // this agent's bearer token
-  std::string name;                           // for our own log lines
-  int capacity = 1;                           // jobs at once
-  std::string labels;                         // comma-separated; sent with each claim
-  std::string work_dir;                       // cache/ (bare clones) and jobs/ (workspaces)
-  core::Duration grace{std::chrono::seconds(10)};  // SIGINT -> SIGTERM -> SIGKILL spacing
-  int claim_wait_ms = 20'000;
-  bool keep_workspaces = false;
+// Waits and limits of the protocol; tests shorten them.
+struct AgentTimings {
+  std::chrono::milliseconds backoff_min{200}, backoff_max{5'000};  // retries while unavailable
+  std::chrono::milliseconds log_coalesce{5};  // a log batch waits this long for more output
+  std::size_t log_batch_bytes = 256 * 1024;   // ...or until it holds this much
+  std::chrono::milliseconds drain_limit{std::chrono::minutes(10)};   // deliver the logs
+  std::chrono::milliseconds finish_limit{std::chrono::minutes(10)};  // deliver the report
 };
 
-// Serves until `stop` becomes true; then claims nothing new and returns once running jobs
-// ended. Returns a process exit code (0, or 1 if the server rejected the token for good).
-int run_agent(const AgentOptions& options, const std::atomic<bool>& stop);
+struct AgentOptions {
+  std::string name;                                // for our own log lines
+  int capacity = 1;                                // jobs at once (one slot thread each)
+  std::string labels;                              // comma-separated; sent with each claim
+  std::string work_dir;                            // jobs/attempt-N: the workspaces
+  core::Duration grace{std::chrono::seconds(10)};  // SIGINT -> SIGTERM -> SIGKILL spacing
+  wire::Millis claim_wait_ms = 50'000;             // long-poll length of one claim
+  bool keep_workspaces = false;
+  AgentTimings timings;
+};
+
+// What the agent does I/O with. Everything here is shared by all slots.
+struct AgentDeps {
+  LinkFactory links;               // three links per slot: claims+reports, logs, heartbeats
+  proc::ProcessRunner& processes;  // must be thread-safe (the real one is)
+  WorkspaceMaker& workspaces;      // thread-safe by contract
+  proc::EnvList base_env;          // every step's environment before CI_* and the step's env
+  std::function<void(const std::string& line)> log;  // the agent's own lines; thread-safe
+};
+
+inline constexpr int kExitRefused = 1;  // the server refused the token or the protocol (400)
+
+// Serves until `stop` is requested: then claims nothing new (a claim in flight is interrupted
+// at once), lets running jobs finish and report, and returns. Also returns, with kExitRefused,
+// when the server refuses this agent's claims or starts for good: 401/403 (token), 400 (e.g. a
+// protocol version mismatch, whose text is logged); running jobs still finish first. Else 0.
+int run_agent(const AgentOptions& options, const AgentDeps& deps, std::stop_token stop);
 
 }  // namespace stackrun::agent

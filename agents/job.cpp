@@ -2,7 +2,7 @@
 
 namespace stackrun::agent {
 
-Env ci_variables(const ClaimedJob& j) {
+Env ci_variables(const wire::Offer& j) {
   const std::string prefix = "refs/heads/";
   const std::string branch = j.ref.rfind(prefix, 0) == 0 ? j.ref.substr(prefix.size()) : "";
   return {
@@ -20,7 +20,7 @@ Env ci_variables(const ClaimedJob& j) {
       {"STACKRUN_STACK", j.stack},
       {"STACKRUN_STACK_LABEL", j.label},
       {"STACKRUN_TIER", j.tier},
-      {"STACKRUN_JOB_KIND", j.kind},
+      {"STACKRUN_JOB_KIND", std::string(core::to_string(j.kind))},
       {"STACKRUN_PIPELINE", j.pipeline},
   };
 }

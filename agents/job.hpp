@@ -1,23 +1,17 @@
 #pragma once
-// A claimed job as the agent sees it (the claim response of schema/protocol.md).
-#include <cstdint>
+// What a step sees of the job it runs for.
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace stackrun::agent {
+#include "runner/wire/protocol.hpp"
 
-struct ClaimedJob {
-  std::int64_t attempt_id = 0, job_id = 0, run_id = 0, epoch = 0, lease_ms = 30'000;
-  int n = 1;
-  std::string repo_url, commit, ref, stack, label, tier, kind, event, pipeline, pipeline_file, pipeline_yaml,
-      message;
-};
+namespace stackrun::agent {
 
 using Env = std::vector<std::pair<std::string, std::string>>;
 
 // Variables every step gets, Woodpecker's names first (existing scripts read them), then
 // stackrun's own. Pure; tested.
-Env ci_variables(const ClaimedJob& job);
+Env ci_variables(const wire::Offer& job);
 
 }  // namespace stackrun::agent

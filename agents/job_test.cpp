@@ -8,7 +8,7 @@ namespace stackrun::agent {
 namespace {
 
 TEST(CiVariables, WoodpeckerNamesAndOurs) {
-  ClaimedJob j;
+  wire::Offer j;
   j.repo_url = "/srv/infra";
   j.commit = "abc";
   j.ref = "refs/heads/master";
@@ -30,8 +30,16 @@ TEST(CiVariables, WoodpeckerNamesAndOurs) {
   EXPECT_EQ(m["STACKRUN_STACK"], "stacks/grafana");
 }
 
+TEST(CiVariables, JobKindIsItsWireName) {
+  wire::Offer j;
+  j.kind = core::JobKind::plan;
+  const auto env = ci_variables(j);
+  std::map<std::string, std::string> m(env.begin(), env.end());
+  EXPECT_EQ(m["STACKRUN_JOB_KIND"], "plan");
+}
+
 TEST(CiVariables, TagRefHasNoBranch) {
-  ClaimedJob j;
+  wire::Offer j;
   j.ref = "refs/tags/v1";
   const auto env = ci_variables(j);
   std::map<std::string, std::string> m(env.begin(), env.end());

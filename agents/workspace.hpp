@@ -1,0 +1,38 @@
+#pragma once
+// Where a job's files come from: a directory holding one commit's tree. The real maker clones
+// into a cache and checks out (libgit2); tests write a FakeRepo commit's files
+// (tests/support/fake_workspace_maker.hpp).
+#include <string>
+#include <utility>
+
+#include "runner/core/result.hpp"
+
+namespace stackrun::agent {
+
+class WorkspaceMaker {
+ public:
+  virtual ~WorkspaceMaker() = default;
+  // Writes the files of `commit` (a full hex id) of the repository at `repo_url` into `dest`
+  // (created; must not exist or be empty). Fails with a text naming the repo and the commit.
+  // Thread-safe: the agent's slots call it concurrently.
+  virtual Status make(const std::string& repo_url, const std::string& commit,
+                      const std::string& dest) = 0;
+};
+
+// The real one: a bare clone per repository URL under `cache_dir` (git::ensure_commit, safe to
+// share between threads and processes), then git::checkout_commit into `dest`.
+class GitWorkspaceMaker final : public WorkspaceMaker {
+ public:
+  explicit GitWorkspaceMaker(std::string cache_dir) : cache_dir_(std::move(cache_dir)) {}
+  Status make(const std::string& repo_url, const std::string& commit,
+              const std::string& dest) override;
+
+ private:
+  std::string cache_dir_;
+};
+
+// The cache directory name of `url`: its alphanumerics (others become '_'), at most the last 80,
+// plus ".git". Pure.
+std::string cache_name(const std::string& url);
+
+}  // namespace stackrun::agent
