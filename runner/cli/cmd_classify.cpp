@@ -1,15 +1,16 @@
 // `stackrun classify [--pipeline F [--step S]] [--exit N] [--json] < LOG`: print the verdict
 // the runner would give a step that printed LOG and exited N.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <iostream>
+#include <map>
+#include <vector>
 
 #include "pipelines/classifier_rules.hpp"
 #include "pipelines/loader.hpp"
 #include "runner/cli/commands.hpp"
 #include "runner/cli/io.hpp"
 #include "runner/core/classify.hpp"
+#include "runner/wire/cli_formats.hpp"
 
 namespace stackrun::cli {
 namespace {
@@ -19,18 +20,6 @@ struct ClassifyArgs {
   int exit = 1;
   bool json = false;
 };
-
-nlohmann::json verdict_json(const core::Verdict& v) {
-  nlohmann::json j{{"class", core::to_string(v.cls)}, {"rule", v.rule}, {"line", v.line},
-                   {"line_no", v.line_no}};
-  if (v.lock) {
-    j["lock"] = {{"id", v.lock->id},       {"path", v.lock->path},
-                 {"operation", v.lock->operation}, {"who", v.lock->who},
-                 {"version", v.lock->version},     {"created", v.lock->created},
-                 {"info", v.lock->info}};
-  }
-  return j;
-}
 
 void print_text(const core::Verdict& v) {
   std::cout << "class: " << core::to_string(v.cls) << "\n"
@@ -65,7 +54,8 @@ int run_classify(const ClassifyArgs& a) {
       for (const auto& s : steps)
         if (s.name == a.step) chosen = &s;
       if (!chosen) {
-        std::cerr << "stackrun classify: " << a.pipeline << ": no step named \"" << a.step << "\"\n";
+        std::cerr << "stackrun classify: " << a.pipeline << ": no step named \"" << a.step
+                  << "\"\n";
         return 2;
       }
     }
@@ -82,7 +72,7 @@ int run_classify(const ClassifyArgs& a) {
   const std::string log = read_all(std::cin);
   const core::Verdict v = classifier->classify(log, a.exit, exit_codes);
   if (a.json)
-    std::cout << verdict_json(v).dump() << "\n";
+    std::cout << wire::encode(v) << "\n";
   else
     print_text(v);
   return 0;
@@ -96,7 +86,8 @@ void add_classify(CLI::App& app, int& exit_code) {
       "Prints class (success, drift, lock, transient, fatal), the rule and the deciding line.\n"
       "Exit status: 0 whatever the class; 2 usage error or invalid pipeline.");
   auto a = std::make_shared<ClassifyArgs>();
-  cmd->add_option("--pipeline", a->pipeline, "Pipeline file whose classify rules and exit codes apply");
+  cmd->add_option("--pipeline", a->pipeline,
+                  "Pipeline file whose classify rules and exit codes apply");
   cmd->add_option("--step", a->step, "Step whose exit_codes apply (default: the first step)");
   cmd->add_option("--exit", a->exit, "The step's exit code (default 1)")->check(CLI::Range(0, 255));
   cmd->add_flag("--json", a->json, "Print one JSON object");

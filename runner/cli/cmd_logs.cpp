@@ -1,97 +1,95 @@
 // `stackrun logs RUN [--stack S] [-f]`: print a run's output with [stack] prefixes; with -f,
 // follow it live until the run ends. Resumes by chunk id, so every line shows exactly once
-// even across server restarts. Exit: 0 success (or still running without -f), 1 failed,
-// 3 cancelled, 2 usage, 4 server unreachable.
+// even across server restarts. Exit codes in kExits below (and docs/cli.md).
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
+#include <chrono>
 #include <iostream>
-#include <map>
 #include <thread>
 
-#include "runner/cli/api_client.hpp"
+#include "runner/cli/client_cmd.hpp"
 #include "runner/cli/commands.hpp"
-#include "runner/cli/style.hpp"
+#include "runner/client/log_printer.hpp"
 
 namespace stackrun::cli {
 namespace {
 
-using nlohmann::json;
+constexpr const char* kExits =
+    "Exit status: 0 the run succeeded (or, without -f, is still going); 1 the run failed;\n"
+    "3 the run was cancelled; 2 usage or no server/token found; 4 server unreachable or not\n"
+    "answering usably (with -f, after retrying for up to a minute); 5 request refused (no such\n"
+    "run, bad token).";
+constexpr int kExitFailed = 1, kExitCancelled = 3, kExitRefused = 5;
+
+// While following, the server long-polls this long; without -f it answers at once.
+constexpr wire::Millis kFollowWaitMs = 15'000;
+// A follower outlives a server restart: it retries a failing server (503s are already retried
+// inside the client) this many times, kRetryPause apart, for at most kRetryWindow in a row.
+constexpr int kMaxFailures = 60;
+constexpr std::chrono::milliseconds kRetryPause{500};
+constexpr std::chrono::seconds kRetryWindow{60};
 
 struct LogsArgs {
-  ClientFlags client;
+  client::ClientFlags client;
   long long run = 0;
   std::string stack;
   bool follow = false;
 };
 
-int exit_for(const std::string& status) {
-  if (status == "failed") return 1;
-  if (status == "cancelled") return 3;
+int exit_for(core::RunStatus s) {
+  switch (s) {
+    case core::RunStatus::failed:
+      return kExitFailed;
+    case core::RunStatus::cancelled:
+      return kExitCancelled;
+    case core::RunStatus::queued:
+    case core::RunStatus::running:
+    case core::RunStatus::success:
+      return 0;
+  }
   return 0;
 }
 
 int run_logs(const LogsArgs& a) {
-  auto c = resolve_client(a.client);
-  if (!c) {
-    std::cerr << "stackrun logs: " << c.error() << "\n";
-    return 2;
-  }
-  const Style st = Style::for_fd(1);
-  std::map<std::string, std::string> partial;  // label -> unterminated text (defensive)
-  long long after = 0;
+  int exit_code = 0;
+  auto api = connect("logs", a.client, exit_code);
+  if (!api) return exit_code;
+  client::LogPrinter printer(client::Style::for_fd(1));
+  wire::Id after = 0;
   int failures = 0;
+  auto failing_since = std::chrono::steady_clock::now();
+  // Ends when the run ends (following) or the pages run out (not following); failures in a
+  // row are bounded in count and time.
   for (;;) {
-    std::string path = "/api/v1/runs/" + std::to_string(a.run) + "/logs?after=" + std::to_string(after) +
-                       "&wait_ms=" + (a.follow ? "15000" : "0");
-    if (!a.stack.empty()) path += "&stack=" + a.stack;
-    auto r = api_request(*c, "GET", path, "", 30'000);
-    if (r && r->status >= 400 && r->status < 500) {  // no such run, bad token: final
-      std::cerr << "stackrun logs: " << api_error_text(*r) << "\n";
-      return 1;
-    }
-    if (!r || r->status != 200) {
-      // Transport errors and 5xx are retried while following: a restarting server must not
-      // end the follow (bounded: about 30 s of consecutive failures).
-      if (!a.follow || ++failures > 60) {
-        std::cerr << "stackrun logs: " << (r ? api_error_text(*r) : r.error()) << "\n";
-        return 4;
+    auto page = api->log_page(a.run, after, a.stack, a.follow ? kFollowWaitMs : 0);
+    if (!page) {
+      const bool refused = page.error().kind == client::ApiFailure::refused;
+      if (failures == 0) failing_since = std::chrono::steady_clock::now();
+      const bool retry = a.follow && !refused && ++failures <= kMaxFailures &&
+                         std::chrono::steady_clock::now() - failing_since < kRetryWindow;
+      if (!retry) {
+        std::cout << printer.flush() << std::flush;
+        return report("logs", page.error(), kExitRefused);
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      std::this_thread::sleep_for(kRetryPause);
       continue;
     }
     failures = 0;
-    const json j = json::parse(r->body, nullptr, false);
-    if (j.is_discarded()) {
-      std::cerr << "stackrun logs: malformed answer from the server\n";
-      return 4;
+    std::cout << printer.feed(*page) << std::flush;
+    after = std::max(after, page->next);
+    if (page->done) return exit_for(page->status);
+    if (!a.follow && page->chunks.empty()) {
+      std::cout << printer.flush() << std::flush;
+      return 0;
     }
-    for (const auto& chunk : j["chunks"]) {
-      const std::string label = chunk.value("stack", "");
-      const bool sys = chunk.value("stream", "") == "sys";
-      std::string text = partial[label] + chunk.value("data", "");
-      std::size_t start = 0, nl;
-      while ((nl = text.find('\n', start)) != std::string::npos) {
-        const std::string line = text.substr(start, nl - start);
-        const std::string prefix = st.prefix(label.empty() ? "run" : label);
-        std::cout << prefix << (sys ? st.dim("» " + line) : line) << "\n";
-        start = nl + 1;
-      }
-      partial[label] = text.substr(start);
-      after = chunk.value("id", after);
-    }
-    std::cout.flush();
-    const bool done = j.value("done", false);
-    if (done) return exit_for(j.value("status", ""));
-    if (!a.follow && j["chunks"].empty()) return 0;
   }
 }
 
 }  // namespace
 
 void add_logs(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("logs", "Print a run's logs with [stack] prefixes; -f follows live");
-  cmd->footer("Exit status: 0 success (or running, without -f), 1 failed, 3 cancelled, 2 usage, 4 unreachable.");
+  auto* cmd =
+      app.add_subcommand("logs", "Print a run's logs with [stack] prefixes; -f follows live");
+  cmd->footer(kExits);
   auto a = std::make_shared<LogsArgs>();
   add_client_flags(*cmd, a->client);
   cmd->add_option("run", a->run, "Run id")->required();

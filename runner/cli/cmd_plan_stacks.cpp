@@ -5,12 +5,12 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "pipelines/loader.hpp"
 #include "runner/cli/commands.hpp"
 #include "runner/git/repo.hpp"
 #include "runner/plan/planner.hpp"
+#include "runner/wire/cli_formats.hpp"
 
 namespace stackrun::cli {
 namespace {
@@ -108,13 +108,11 @@ void print_text(const plan::Plan& plan) {
 }
 
 void print_json(const plan::Plan& plan) {
-  using J = nlohmann::ordered_json;  // keys in the documented order
-  J stacks = J::array(), removed = J::array(), excluded = J::array();
-  for (const auto& s : plan.stacks)
-    stacks.push_back({{"path", s.path}, {"tier", s.tier}, {"reason", s.reason}});
-  for (const auto& s : plan.removed) removed.push_back(s);
-  for (const auto& s : plan.excluded) excluded.push_back({{"path", s.path}, {"reason", s.reason}});
-  std::cout << J{{"stacks", stacks}, {"removed", removed}, {"excluded", excluded}}.dump() << "\n";
+  wire::StackPlan out;
+  for (const auto& s : plan.stacks) out.stacks.push_back({s.path, s.tier, s.reason});
+  out.removed = plan.removed;
+  for (const auto& s : plan.excluded) out.excluded.push_back({s.path, s.reason});
+  std::cout << wire::encode(out) << "\n";
 }
 
 int run_plan_stacks(const PlanStacksArgs& a) {

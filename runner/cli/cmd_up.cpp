@@ -1,37 +1,46 @@
 // `stackrun up`: the embedded default. Starts a server and N agents as child processes on
-// 127.0.0.1 with a SQLite file under the state dir, registers the repo, writes
-// <state-dir>/client.json, and on Ctrl-C stops agents (letting running steps finish), then
-// the server.
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
+// 127.0.0.1 with a SQLite file under the state dir, registers the repo and the agents, writes
+// <state-dir>/client.json and up.json, then sleeps until Ctrl-C (or a child exits). On
+// SIGINT/SIGTERM it stops the agents (letting running steps finish), then the server.
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <thread>
 
-#include "runner/cli/api_client.hpp"
 #include "runner/cli/commands.hpp"
 #include "runner/cli/io.hpp"
-#include "runner/cli/signals.hpp"
 #include "runner/cli/spawn.hpp"
+#include "runner/cli/supervise.hpp"
+#include "runner/client/api.hpp"
+#include "runner/client/client_config.hpp"
 #include "runner/git/repo.hpp"
 #include "runner/server/tokens.hpp"
+#include "runner/wire/cli_formats.hpp"
 
 namespace stackrun::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using std::chrono::seconds;
 
 struct UpArgs {
   std::string repo, state_dir, branch, lease = "30s", grace = "10s";
   int agents = 2, capacity = 2, port = 0;
+};
+
+struct Children {
+  pid_t server = -1;
+  std::vector<std::pair<std::string, pid_t>> agents;  // name, pid; in start order
+  std::vector<pid_t> agent_pids() const {
+    std::vector<pid_t> out;
+    for (const auto& a : agents) out.push_back(a.second);
+    return out;
+  }
 };
 
 std::string detect_branch(const std::string& repo_dir) {
@@ -41,20 +50,109 @@ std::string detect_branch(const std::string& repo_dir) {
   return "master";
 }
 
-int wait_for_port(const std::string& port_file, pid_t server) {
-  for (int i = 0; i < 300; ++i) {  // bounded: 30 s
-    if (auto text = read_file(port_file)) {
-      const int port = std::atoi(text->c_str());
-      if (port > 0) return port;
-    }
-    if (waitpid(server, nullptr, WNOHANG) == server) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+// Stops everything in order. Agents all get SIGTERM first and are then waited for together:
+// they stop claiming and let running steps finish (an apply is never cut short), so the wait is
+// long; only what is left after it gets SIGKILL. The server goes last, so agents can report.
+void stop_all(ChildSignals& signals, const Children& c) {
+  const std::vector<pid_t> agents = c.agent_pids();
+  signal_all(agents, SIGTERM);
+  auto left = wait_children(signals, agents, Clock::now() + seconds(120));
+  signal_all(left, SIGKILL);
+  wait_children(signals, left, Clock::now() + seconds(2));
+  if (c.server <= 0) return;
+  signal_all({c.server}, SIGTERM);
+  if (!wait_children(signals, {c.server}, Clock::now() + seconds(10)).empty()) {
+    signal_all({c.server}, SIGKILL);
+    wait_children(signals, {c.server}, Clock::now() + seconds(2));
   }
-  return -1;
+}
+
+enum class Startup { ready, died, interrupted, timed_out };
+
+// Waits for the server to write its port file, checking every 100 ms for at most 30 s, and
+// returning early if the server exits or SIGINT/SIGTERM arrives.
+Startup wait_for_port(ChildSignals& signals, const std::string& port_file, pid_t server,
+                      int& port) {
+  for (int i = 0; i < 300; ++i) {
+    if (auto text = read_file(port_file); text && std::atoi(text->c_str()) > 0) {
+      port = std::atoi(text->c_str());
+      return Startup::ready;
+    }
+    const int sig = signals.wait_until(Clock::now() + std::chrono::milliseconds(100));
+    if (sig == SIGINT || sig == SIGTERM) return Startup::interrupted;
+    if (waitpid(server, nullptr, WNOHANG) == server) return Startup::died;
+  }
+  return Startup::timed_out;
+}
+
+// Registers the repo (if any) and each agent, starting each agent with its fresh token.
+// Returns false after printing why.
+bool register_and_start(client::OperatorClient& api, const UpArgs& a, const fs::path& state,
+                        const std::string& server_url, const std::string& repo_dir,
+                        Children& children) {
+  if (!repo_dir.empty()) {
+    const std::string branch = a.branch.empty() ? detect_branch(repo_dir) : a.branch;
+    auto r = api.register_repo({fs::path(repo_dir).filename().string(), repo_dir, branch});
+    if (!r) {
+      std::cerr << "stackrun up: registering " << repo_dir << ": " << r.error().message << "\n";
+      return false;
+    }
+  }
+  const std::string exe = self_exe();
+  for (int i = 1; i <= a.agents; ++i) {
+    const std::string name = "agent-" + std::to_string(i);
+    auto creds = api.register_agent({name, "", a.capacity});
+    if (!creds) {
+      std::cerr << "stackrun up: registering " << name << ": " << creds.error().message << "\n";
+      return false;
+    }
+    auto pid = spawn_child({exe, "agent", "--server", server_url, "--name", name, "--capacity",
+                            std::to_string(a.capacity), "--work-dir",
+                            (state / "agents" / name).string(), "--grace", a.grace},
+                           {{"STACKRUN_AGENT_TOKEN", creds->token}},
+                           (state / "agents" / (name + ".log")).string());
+    if (!pid) {
+      std::cerr << "stackrun up: " << pid.error() << "\n";
+      return false;
+    }
+    children.agents.push_back({name, *pid});
+  }
+  return true;
+}
+
+// Sleeps until a signal. SIGINT/SIGTERM: stop everything (exit 0). A child's exit: an agent is
+// reported and forgotten; the server's takes the agents down (exit 1).
+int supervise(ChildSignals& signals, Children& c, const fs::path& state) {
+  for (;;) {  // one pass per signal; ends on a stop or the server's exit
+    const int sig = signals.wait();
+    if (sig == SIGINT || sig == SIGTERM) {
+      std::cout << "stackrun up: stopping agents (running steps finish first), then the server\n"
+                << std::flush;
+      stop_all(signals, c);
+      std::cout << "stackrun up: stopped\n";
+      return 0;
+    }
+    for (const ExitedChild& e : reap_children()) {
+      if (e.pid == c.server) {
+        std::cerr << "stackrun up: the server exited unexpectedly; see "
+                  << (state / "server.log").string() << "\n";
+        const std::vector<pid_t> agents = c.agent_pids();
+        signal_all(agents, SIGTERM);
+        wait_children(signals, agents, Clock::now() + seconds(10));
+        return 1;
+      }
+      for (const auto& [name, pid] : c.agents) {
+        if (pid == e.pid)
+          std::cerr << "stackrun up: " << name << " exited; see "
+                    << (state / "agents" / (name + ".log")).string() << "\n";
+      }
+      std::erase_if(c.agents, [&](const auto& p) { return p.second == e.pid; });
+    }
+  }
 }
 
 int run_up(const UpArgs& a) {
-  const fs::path state = fs::absolute(default_state_dir(a.state_dir));
+  const fs::path state = fs::absolute(client::default_state_dir(a.state_dir));
   std::error_code ec;
   fs::create_directories(state / "agents", ec);
   if (ec) {
@@ -70,122 +168,91 @@ int run_up(const UpArgs& a) {
       return 2;
     }
   }
-  BlockedSignals signals;
-  const std::string exe = self_exe();
+  ChildSignals signals;  // before the first child, so that no exit goes unseen
   const std::string token = server::new_token();
   const std::string port_file = (state / "server.port").string();
   fs::remove(port_file, ec);
-  auto server = spawn_child({exe, "server", "--db", (state / "stackrun.db").string(), "--listen",
-                             "127.0.0.1:" + std::to_string(a.port), "--port-file", port_file, "--lease", a.lease},
-                            {{"STACKRUN_BOOTSTRAP_TOKEN", token}}, (state / "server.log").string());
+  Children children;
+  auto server = spawn_child(
+      {self_exe(), "server", "--db", (state / "stackrun.db").string(), "--listen",
+       "127.0.0.1:" + std::to_string(a.port), "--port-file", port_file, "--lease", a.lease},
+      {{"STACKRUN_BOOTSTRAP_TOKEN", token}}, (state / "server.log").string());
   if (!server) {
     std::cerr << "stackrun up: " << server.error() << "\n";
     return 1;
   }
-  const int port = wait_for_port(port_file, *server);
-  if (port < 0) {
-    std::cerr << "stackrun up: the server did not start; see " << (state / "server.log").string() << "\n";
-    stop_child(*server, SIGKILL, 2000);
+  children.server = *server;
+  int port = 0;
+  switch (wait_for_port(signals, port_file, *server, port)) {
+    case Startup::ready:
+      break;
+    case Startup::interrupted:
+      stop_all(signals, children);
+      std::cout << "stackrun up: stopped\n";
+      return 0;
+    case Startup::died:
+    case Startup::timed_out:
+      std::cerr << "stackrun up: the server did not start; see " << (state / "server.log").string()
+                << "\n";
+      if (waitpid(*server, nullptr, WNOHANG) == 0) {  // still there (timed out): not reaped yet
+        signal_all({*server}, SIGKILL);
+        wait_children(signals, {*server}, Clock::now() + seconds(2));
+      }
+      return 1;
+  }
+  const client::ClientConfig config{"http://127.0.0.1:" + std::to_string(port), token};
+  client::OperatorClient api(config);
+  if (!register_and_start(api, a, state, config.server, repo_dir, children)) {
+    stop_all(signals, children);
     return 1;
   }
-  const ClientConfig client{"http://127.0.0.1:" + std::to_string(port), token};
-  if (auto w = write_client_json(state.string(), client); !w) {
+  // Written once the repo and agents are registered: a script that waits for client.json can
+  // trigger at once.
+  if (auto w = client::write_client_json(state.string(), config); !w) {
     std::cerr << "stackrun up: " << w.error() << "\n";
-    stop_child(*server, SIGTERM, 5000);
+    stop_all(signals, children);
     return 1;
   }
-  std::vector<std::pair<std::string, pid_t>> agents;
-  auto stop_all = [&](bool force) {
-    for (auto& [name, pid] : agents)
-      if (!stop_child(pid, force ? SIGKILL : SIGTERM, force ? 2000 : 0)) {}
-    for (auto& [name, pid] : agents) {
-      if (!stop_child(pid, SIGTERM, 120'000)) stop_child(pid, SIGKILL, 2000);
-    }
-    if (!stop_child(*server, SIGTERM, 10'000)) stop_child(*server, SIGKILL, 2000);
-  };
-  std::string repo_name;
-  if (!repo_dir.empty()) {
-    repo_name = fs::path(repo_dir).filename().string();
-    const std::string branch = a.branch.empty() ? detect_branch(repo_dir) : a.branch;
-    auto r = api_call(client, "POST", "/api/v1/repos",
-                      json{{"name", repo_name}, {"url", repo_dir}, {"default_branch", branch}}.dump());
-    if (!r) {
-      std::cerr << "stackrun up: registering " << repo_dir << ": " << r.error() << "\n";
-      stop_all(false);
-      return 1;
-    }
-  }
-  for (int i = 1; i <= a.agents; ++i) {
-    const std::string name = "agent-" + std::to_string(i);
-    auto r = api_call(client, "POST", "/api/v1/agents", json{{"name", name}, {"capacity", a.capacity}}.dump());
-    if (!r) {
-      std::cerr << "stackrun up: registering " << name << ": " << r.error() << "\n";
-      stop_all(false);
-      return 1;
-    }
-    const std::string agent_token = json::parse(r->body).value("token", "");
-    auto pid = spawn_child({exe, "agent", "--server", client.server, "--name", name, "--capacity",
-                            std::to_string(a.capacity), "--work-dir", (state / "agents" / name).string(), "--grace",
-                            a.grace},
-                           {{"STACKRUN_AGENT_TOKEN", agent_token}}, (state / "agents" / (name + ".log")).string());
-    if (!pid) {
-      std::cerr << "stackrun up: " << pid.error() << "\n";
-      stop_all(false);
-      return 1;
-    }
-    agents.push_back({name, *pid});
-  }
-  json pids{{"server", *server}, {"agents", json::object()}};
-  for (const auto& [name, pid] : agents) pids["agents"][name] = pid;
-  std::ofstream(state / "up.json") << pids.dump(2) << "\n";
+  wire::UpFile up{children.server, {}};
+  for (const auto& [name, pid] : children.agents) up.agents.emplace_back(name, pid);
+  std::ofstream(state / "up.json") << wire::encode(up) << "\n";
 
-  std::cout << "stackrun up: server " << client.server << ", " << a.agents << " agent(s) x " << a.capacity
-            << " slot(s), state in " << state.string() << "\n";
-  if (!repo_name.empty()) std::cout << "stackrun up: repo \"" << repo_name << "\" -> " << repo_dir << "\n";
+  std::cout << "stackrun up: server " << config.server << ", " << a.agents << " agent(s) x "
+            << a.capacity << " slot(s), state in " << state.string() << "\n";
+  if (!repo_dir.empty())
+    std::cout << "stackrun up: repo \"" << fs::path(repo_dir).filename().string() << "\" -> "
+              << repo_dir << "\n";
   std::cout << "stackrun up: CLI config in " << (state / "client.json").string()
             << "; try `stackrun trigger push`, `stackrun runs`. Ctrl-C stops everything.\n"
             << std::flush;
-
-  // Supervise: a signal stops everything in order; a dead server stops everything too.
-  for (;;) {
-    timespec tick{0, 200'000'000};
-    const int sig = sigtimedwait(&signals.set(), nullptr, &tick);
-    if (sig == SIGINT || sig == SIGTERM) {
-      std::cout << "stackrun up: stopping agents (running steps finish first), then the server\n" << std::flush;
-      stop_all(false);
-      std::cout << "stackrun up: stopped\n";
-      return 0;
-    }
-    if (waitpid(*server, nullptr, WNOHANG) == *server) {
-      std::cerr << "stackrun up: the server exited unexpectedly; see " << (state / "server.log").string() << "\n";
-      for (auto& [name, pid] : agents) stop_child(pid, SIGTERM, 10'000);
-      return 1;
-    }
-    for (auto& [name, pid] : agents) {
-      if (pid > 0 && waitpid(pid, nullptr, WNOHANG) == pid) {
-        std::cerr << "stackrun up: " << name << " exited; see " << (state / "agents" / (name + ".log")).string()
-                  << "\n";
-        pid = -1;
-      }
-    }
-    std::erase_if(agents, [](const auto& p) { return p.second < 0; });
-  }
+  return supervise(signals, children, state);
 }
 
 }  // namespace
 
 void add_up(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("up", "Start a server and agents on 127.0.0.1 (the embedded default)");
-  cmd->footer("Writes <state-dir>/client.json (mode 0600) so other subcommands find the server.");
+  auto* cmd =
+      app.add_subcommand("up", "Start a server and agents on 127.0.0.1 (the embedded default)");
+  cmd->footer(
+      "Writes <state-dir>/client.json (mode 0600) so other subcommands find the server.\n"
+      "Exit status: 0 after a clean stop (Ctrl-C/SIGTERM), 1 a child failed to start or the\n"
+      "server died, 2 usage.");
   auto a = std::make_shared<UpArgs>();
   cmd->add_option("--repo", a->repo, "Infra repo (a local git repo) to register");
-  cmd->add_option("--agents", a->agents, "Agent processes")->check(CLI::Range(1, 32))->capture_default_str();
-  cmd->add_option("--capacity", a->capacity, "Job slots per agent")->check(CLI::Range(1, 64))->capture_default_str();
-  cmd->add_option("--state-dir", a->state_dir, "SQLite file, logs, client.json (default ./.stackrun-state)");
+  cmd->add_option("--agents", a->agents, "Agent processes")
+      ->check(CLI::Range(1, 32))
+      ->capture_default_str();
+  cmd->add_option("--capacity", a->capacity, "Job slots per agent")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--state-dir", a->state_dir,
+                  "SQLite file, logs, client.json (default ./.stackrun-state)");
   cmd->add_option("--port", a->port, "Server port on 127.0.0.1 (default: a free one)");
-  cmd->add_option("--branch", a->branch, "The repo's default branch (default: master, or main if only that exists)");
+  cmd->add_option("--branch", a->branch,
+                  "The repo's default branch (default: master, or main if only that exists)");
   cmd->add_option("--lease", a->lease, "Attempt lease")->capture_default_str();
-  cmd->add_option("--grace", a->grace, "Agents' SIGINT->SIGTERM->SIGKILL spacing")->capture_default_str();
+  cmd->add_option("--grace", a->grace, "Agents' SIGINT->SIGTERM->SIGKILL spacing")
+      ->capture_default_str();
   cmd->callback([a, &exit_code] { exit_code = run_up(*a); });
 }
 

@@ -1,8 +1,11 @@
 #pragma once
 // Each subcommand registers itself on the CLI11 app and returns the exit code it wants via
 // the shared `int& exit_code` it captured. Exit codes: 0 ok, 1 the command's own failure
-// (e.g. lint found problems), 2 usage error (bad flags, unreadable input).
-namespace CLI { class App; }
+// (e.g. lint found problems), 2 usage error (bad flags, unreadable input). The operator
+// subcommands add 4 and 5 (client_cmd.hpp).
+namespace CLI {
+class App;
+}
 
 namespace stackrun::cli {
 

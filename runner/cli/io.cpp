@@ -1,9 +1,6 @@
 #include "runner/cli/io.hpp"
 
-#include <unistd.h>
-
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -21,11 +18,6 @@ Result<std::string> read_file(const std::string& path) {
 
 std::string read_all(std::istream& in) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-bool use_colour(int fd) {
-  const char* no = std::getenv("NO_COLOR");
-  return isatty(fd) && !(no && *no);
 }
 
 }  // namespace stackrun::cli

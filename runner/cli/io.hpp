@@ -11,7 +11,5 @@ namespace stackrun::cli {
 Result<std::string> read_file(const std::string& path);
 // Everything on `in` until EOF.
 std::string read_all(std::istream& in);
-// True when `fd` is a terminal (colour is used only then, and never with NO_COLOR set).
-bool use_colour(int fd);
 
 }  // namespace stackrun::cli

@@ -1,6 +1,6 @@
 #pragma once
-// Starting and stopping stackrun's own child processes (server, agents) for `stackrun up`.
-// Steps never go through here: they use runner/proc.
+// Starting stackrun's own child processes (server, agents) for `stackrun up`; supervise.hpp
+// waits for them. Steps never go through here: they use runner/proc.
 #include <sys/types.h>
 
 #include <string>
@@ -20,8 +20,5 @@ Result<pid_t> spawn_child(const std::vector<std::string>& argv,
 
 // Path of the running executable (/proc/self/exe).
 std::string self_exe();
-
-// Sends `sig`, waits up to `wait_ms` for exit; true if it exited (reaped).
-bool stop_child(pid_t pid, int sig, int wait_ms);
 
 }  // namespace stackrun::cli

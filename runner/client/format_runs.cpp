@@ -1,0 +1,122 @@
+#include "runner/client/format_runs.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <optional>
+
+namespace stackrun::client {
+namespace {
+
+using core::to_string;
+
+// Appends `line` and "\n", without the trailing spaces that padding left on the last column.
+void add_line(std::string& out, std::string line) {
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  out += line;
+  out += '\n';
+}
+
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
+
+// At most `n` bytes of `s`, never ending inside a UTF-8 sequence.
+std::string cut(const std::string& s, std::size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+std::string attempt_lines(const wire::AttemptDetail& a, const Style& st) {
+  std::string out;
+  const std::string n = "      #" + std::to_string(a.n) + " ";
+  if (a.status == core::AttemptStatus::offered) {
+    add_line(out, n + st.status("offered", 0) + (a.agent.empty() ? "" : " to " + a.agent) +
+                      ", not started");
+    return out;
+  }
+  const std::string exit = a.exit_code ? std::to_string(*a.exit_code) : "-";
+  const std::string_view word = a.cls ? to_string(*a.cls) : to_string(a.status);
+  const std::string took = a.finished_at ? format_duration(*a.finished_at - a.started_at) : "";
+  add_line(out, n + pad(a.agent, 11) + "exit " + pad(exit, 4) + st.status(word, 10) + pad(took, 9) +
+                    a.rule);
+  if (!a.line.empty())
+    add_line(out, "         line " + std::to_string(a.line_no) + ": " + cut(a.line, 200));
+  if (a.lock) {
+    add_line(out, "         lock held by " + a.lock->who + " (ID " + a.lock->id + ", " +
+                      a.lock->operation + ", since " + a.lock->created + ")");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string format_utc(wire::Millis ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+std::string format_duration(wire::Millis ms) {
+  if (ms < 0) ms = 0;
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  if (ms < 60'000) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms) / 1000.0);
+    return buf;
+  }
+  return std::to_string(ms / 60'000) + "m" + std::to_string((ms / 1000) % 60) + "s";
+}
+
+std::string format_run_list(const wire::RunList& list, const Style& st) {
+  std::string out;
+  add_line(out, pad("RUN", 6) + pad("STATUS", 11) + pad("PIPELINE", 10) + pad("EVENT", 8) +
+                    pad("COMMIT", 14) + pad("CREATED (UTC)", 21) + "SUMMARY");
+  for (const auto& r : list.runs) {
+    add_line(out, pad(std::to_string(r.id), 6) + st.status(to_string(r.status), 11) +
+                      pad(r.pipeline, 10) + pad(r.event, 8) + pad(r.commit.substr(0, 12), 14) +
+                      pad(format_utc(r.created_at), 21) + first_line(r.summary));
+  }
+  return out;
+}
+
+std::string format_run_detail(const wire::RunDetail& d, const Style& st) {
+  const wire::RunSummary& r = d.run;
+  std::string out;
+  add_line(out, "run " + std::to_string(r.id) + "  " + st.status(to_string(r.status), 0) + "  " +
+                    r.pipeline + " (" + std::string(to_string(r.kind)) + ", " + r.event + ")  " +
+                    r.commit.substr(0, 12) + " " + r.ref);
+  if (!r.message.empty()) add_line(out, "  " + first_line(r.message));
+  if (!r.summary.empty()) add_line(out, "  " + r.summary);
+  std::optional<std::string> tier;
+  for (const auto& j : d.jobs) {
+    if (j.tier != tier) {
+      tier = j.tier;
+      out += "\n";
+      add_line(out, st.bold("tier " + (j.tier.empty() ? std::string("(none)") : j.tier)));
+    }
+    add_line(out, "  " + st.status(to_string(j.status), 12) + pad(j.label, 28) + j.reason);
+    if (!j.result_reason.empty()) add_line(out, "      " + j.result_reason);
+    for (const auto& a : j.attempts) out += attempt_lines(a, st);
+  }
+  return out;
+}
+
+Printed format_trigger(const wire::TriggerAnswer& answer) {
+  Printed p;
+  if (answer.runs.empty()) p.err = "no pipeline matched: nothing to run\n";
+  for (const wire::Id id : answer.runs) p.out += std::to_string(id) + "\n";
+  return p;
+}
+
+std::string format_cancel(wire::Id run, bool force, const wire::CancelAnswer& answer) {
+  if (answer.already_finished)
+    return "run " + std::to_string(run) +
+           " already finished: " + std::string(to_string(answer.status)) + "\n";
+  return "run " + std::to_string(run) + ": cancel requested" + (force ? " (force)" : "") + "\n";
+}
+
+}  // namespace stackrun::client
