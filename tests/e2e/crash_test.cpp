@@ -4,9 +4,8 @@
 // the server refusing reports under a stale epoch or from an agent that did not claim.
 // Outcomes are read from `stackrun show --json`, `stackrun logs`, the stub's lock log and
 // state files; every wait is bounded and no assertion is about elapsed time.
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <csignal>
@@ -51,7 +50,8 @@ steps:
 )";
 
 long long now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -70,13 +70,14 @@ Pred running_on(const std::string& label, const std::string& agent) {
   return [=](const json& run) {
     const json& job = job_of(run, label);
     const json& atts = job["attempts"];
-    return job.value("status", "") == "running" && !atts.empty() && atts.back().value("agent", "") == agent &&
-           atts.back().value("status", "") == "running";
+    return job.value("status", "") == "running" && !atts.empty() &&
+           atts.back().value("agent", "") == agent && atts.back().value("status", "") == "running";
   };
 }
 
 // The stub's lock events of one kind ("acquire"/"release") for `stack`, in log order.
-std::vector<Cluster::LockEvent> lock_events(const Cluster& c, const std::string& what, const std::string& stack) {
+std::vector<Cluster::LockEvent> lock_events(const Cluster& c, const std::string& what,
+                                            const std::string& stack) {
   std::vector<Cluster::LockEvent> out;
   for (const auto& e : c.lock_log())
     if (e.what == what && e.stack == stack) out.push_back(e);
@@ -126,7 +127,8 @@ std::map<std::string, std::vector<std::string>> lines_by_label(const std::string
 std::vector<std::string> step_output(const std::vector<std::string>& lines) {
   std::vector<std::string> out;
   for (const auto& l : lines)
-    if (l.rfind("» ", 0) != 0 && l.rfind("[stackrun] ", 0) != 0 && l.rfind("$ ", 0) != 0) out.push_back(l);
+    if (l.rfind("» ", 0) != 0 && l.rfind("[stackrun] ", 0) != 0 && l.rfind("$ ", 0) != 0)
+      out.push_back(l);
   return out;
 }
 
@@ -134,11 +136,14 @@ std::vector<std::string> step_output(const std::vector<std::string>& lines) {
 // stackrun in a scratch state directory: the stub's output is deterministic given these.
 std::vector<std::string> reference_apply(const std::string& stack, const std::string& apply_seconds,
                                          const std::string& scratch) {
-  auto r = testing::run_command(
-      {std::string(STACKRUN_SOURCE_DIR) + "/examples/bin/terragrunt", "apply", "--non-interactive", "-auto-approve"}, "",
-      seconds(60),
-      {{"STACKRUN_STUB_STATE", scratch}, {"STACKRUN_STACK", stack}, {"STACKRUN_STUB_APPLY_SECONDS", apply_seconds}});
-  if (r.exit_code != 0) throw std::runtime_error("reference apply of " + stack + " failed: " + r.err);
+  auto r = testing::run_command({std::string(STACKRUN_SOURCE_DIR) + "/examples/bin/terragrunt",
+                                 "apply", "--non-interactive", "-auto-approve"},
+                                "", seconds(60),
+                                {{"STACKRUN_STUB_STATE", scratch},
+                                 {"STACKRUN_STACK", stack},
+                                 {"STACKRUN_STUB_APPLY_SECONDS", apply_seconds}});
+  if (r.exit_code != 0)
+    throw std::runtime_error("reference apply of " + stack + " failed: " + r.err);
   return split_lines(r.out);
 }
 
@@ -149,7 +154,9 @@ class HandAgent {
     http::Client op(c.server_url(), c.operator_token());
     auto r = op.request("POST", "/api/v1/agents", json{{"name", name}, {"capacity", 1}}.dump());
     if (!r || r->status != 200) throw std::runtime_error("cannot register agent " + name);
-    client_ = std::make_unique<http::Client>(c.server_url(), json::parse(r->body).value("token", ""));
+    client_ =
+        std::make_unique<http::Client>(c.server_url(), json::parse(r->body).value("token", ""));
+    client_->set_header("Stackrun-Protocol", "2");
   }
   // POST /api/v1/agent/<route>: {status, parsed body (null when empty)}.
   std::pair<int, json> post(const std::string& route, const json& body) {
@@ -157,9 +164,15 @@ class HandAgent {
     if (!r) throw std::runtime_error(name_ + " " + route + ": " + r.error());
     return {r->status, r->body.empty() ? json() : json::parse(r->body, nullptr, false)};
   }
+  // Claims a job and confirms the offer, as an agent does before it runs anything.
   json claim() {
     auto [status, body] = post("claim", {{"wait_ms", 5000}});
-    if (status != 200) throw std::runtime_error(name_ + " claimed nothing (" + std::to_string(status) + ")");
+    if (status != 200)
+      throw std::runtime_error(name_ + " claimed nothing (" + std::to_string(status) + ")");
+    auto [started, answer] =
+        post("start", {{"attempt_id", body["attempt_id"]}, {"epoch", body["epoch"]}});
+    if (started != 200)
+      throw std::runtime_error(name_ + " could not start its offer: " + answer.dump());
     return body;
   }
   int heartbeat(const json& claimed, std::int64_t epoch) {
@@ -168,7 +181,8 @@ class HandAgent {
   int finish(const json& claimed, std::int64_t epoch, int exit_code, const std::string& cls) {
     return post("finish", finish_body(claimed, epoch, exit_code, cls)).first;
   }
-  static json finish_body(const json& claimed, std::int64_t epoch, int exit_code, const std::string& cls) {
+  static json finish_body(const json& claimed, std::int64_t epoch, int exit_code,
+                          const std::string& cls) {
     return {{"attempt_id", claimed["attempt_id"]},
             {"epoch", epoch},
             {"exit_code", exit_code},
@@ -182,7 +196,9 @@ class HandAgent {
   std::unique_ptr<http::Client> client_;
 };
 
-std::int64_t epoch_of(const json& claimed) { return claimed["epoch"].get<std::int64_t>(); }
+std::int64_t epoch_of(const json& claimed) {
+  return claimed["epoch"].get<std::int64_t>();
+}
 
 // kill -9 of the agent running an apply: after the lease the attempt is `interrupted`, the
 // run fails saying it was not re-run, and no second apply of the stack starts on its own,
@@ -200,8 +216,8 @@ TEST(E2eCrashAgent, KilledDuringApplyIsInterruptedAndNeverRerun) {
   // Mid-apply: the stub holds the lock and is creating resources.
   ASSERT_TRUE(eventually(
       [&] {
-        return c.cli({"logs", std::to_string(run), "--stack", "grafana"}).out.find("helm_release.this: Creating...") !=
-               std::string::npos;
+        return c.cli({"logs", std::to_string(run), "--stack", "grafana"})
+                   .out.find("helm_release.this: Creating...") != std::string::npos;
       },
       seconds(30)))
       << "the apply never started creating";
@@ -220,11 +236,14 @@ TEST(E2eCrashAgent, KilledDuringApplyIsInterruptedAndNeverRerun) {
 
   // The orphaned stub (its process group outlives the agent) may finish its apply; wait until
   // it is gone, giving any wrongful re-run every chance to show, then count the applies.
-  ASSERT_TRUE(eventually([&] { return process_gone(orphan); }, seconds(30))) << "stub " << orphan << " still running";
-  EXPECT_EQ(lock_events(c, "acquire", "stacks/grafana").size(), 1u) << "a second apply of grafana started";
+  ASSERT_TRUE(eventually([&] { return process_gone(orphan); }, seconds(30)))
+      << "stub " << orphan << " still running";
+  EXPECT_EQ(lock_events(c, "acquire", "stacks/grafana").size(), 1u)
+      << "a second apply of grafana started";
   const json after = c.show(run);
   EXPECT_EQ(job_of(after, "grafana")["attempts"].size(), 1u) << after.dump(2);
-  EXPECT_EQ(read_text(c.root() + "/agent-a2.log").find("claimed"), std::string::npos) << "a2 claimed something";
+  EXPECT_EQ(read_text(c.root() + "/agent-a2.log").find("claimed"), std::string::npos)
+      << "a2 claimed something";
 
   const auto t = c.cli({"trigger", "apply", "--stack", "grafana"});
   ASSERT_EQ(t.exit_code, 0) << t.err;
@@ -250,7 +269,8 @@ TEST(E2eCrashAgent, KilledDuringPlanIsRequeuedAndCompletesElsewhere) {
   c.commit_change({"stacks/grafana/terragrunt.hcl"});
   const long long run = c.trigger_push();
   ASSERT_TRUE(c.wait_until(run, running_on("grafana", "a1"))) << c.show(run).dump(2);
-  ASSERT_TRUE(eventually([&] { return !lock_events(c, "acquire", "stacks/grafana").empty(); }, seconds(30)))
+  ASSERT_TRUE(
+      eventually([&] { return !lock_events(c, "acquire", "stacks/grafana").empty(); }, seconds(30)))
       << "the stub never took grafana's lock";
   c.kill_agent("a1", SIGKILL);
   c.set_agent_env("STACKRUN_STUB_PLAN_SECONDS", "0.1");
@@ -259,7 +279,8 @@ TEST(E2eCrashAgent, KilledDuringPlanIsRequeuedAndCompletesElsewhere) {
   const json r = c.wait_run(run, seconds(90));
   ASSERT_EQ(r.value("status", ""), "success") << r.dump(2);
   const json& job = job_of(r, "grafana");
-  EXPECT_EQ(job.value("status", ""), "drift") << job.dump(2);  // a never-applied stack has changes: exit 2
+  EXPECT_EQ(job.value("status", ""), "drift")
+      << job.dump(2);  // a never-applied stack has changes: exit 2
   ASSERT_EQ(job["attempts"].size(), 2u) << job.dump(2);
   EXPECT_EQ(job["attempts"][0].value("agent", ""), "a1");
   EXPECT_EQ(job["attempts"][0].value("status", ""), "lost");
@@ -268,7 +289,9 @@ TEST(E2eCrashAgent, KilledDuringPlanIsRequeuedAndCompletesElsewhere) {
   EXPECT_EQ(job["attempts"][1].value("class", ""), "drift");
   EXPECT_EQ(job["attempts"][1]["exit"], 2);
   const auto logs = c.cli({"logs", std::to_string(run)});
-  EXPECT_NE(logs.out.find("[grafana] Plan: 1 to add, 0 to change, 0 to destroy."), std::string::npos) << logs.out;
+  EXPECT_NE(logs.out.find("[grafana] Plan: 1 to add, 0 to change, 0 to destroy."),
+            std::string::npos)
+      << logs.out;
 }
 
 // kill -9 of the server with two applies in flight and a third queued; the two applies end
@@ -284,13 +307,15 @@ TEST(E2eCrashServer, KilledMidRunAndRestartedCompletesWithEveryLogLineOnce) {
   std::filesystem::create_directories(scratch);
   std::map<std::string, std::future<std::vector<std::string>>> reference;
   for (const auto& l : labels)
-    reference[l] = std::async(std::launch::async, reference_apply, "stacks/" + l, apply_seconds, scratch);
+    reference[l] =
+        std::async(std::launch::async, reference_apply, "stacks/" + l, apply_seconds, scratch);
 
   c.set_agent_env("STACKRUN_STUB_APPLY_SECONDS", apply_seconds);
   c.start_server("5s");
   c.start_agent("a1");
   c.start_agent("a2");
-  c.commit_change({"stacks/grafana/terragrunt.hcl", "stacks/immich/terragrunt.hcl", "stacks/paperless/terragrunt.hcl"});
+  c.commit_change({"stacks/grafana/terragrunt.hcl", "stacks/immich/terragrunt.hcl",
+                   "stacks/paperless/terragrunt.hcl"});
   const long long run = c.trigger_push();
   // Two stubs holding their locks means both agents are mid-apply and the third job waits.
   std::set<std::string> in_flight;
@@ -309,7 +334,8 @@ TEST(E2eCrashServer, KilledMidRunAndRestartedCompletesWithEveryLogLineOnce) {
   ASSERT_TRUE(eventually(
       [&] {
         int released = 0;
-        for (const auto& e : c.lock_log()) released += e.what == "release" && in_flight.count(e.stack);
+        for (const auto& e : c.lock_log())
+          released += e.what == "release" && in_flight.count(e.stack);
         return released == 2;
       },
       seconds(30)))
@@ -329,30 +355,36 @@ TEST(E2eCrashServer, KilledMidRunAndRestartedCompletesWithEveryLogLineOnce) {
   for (const auto& l : labels) {
     const json& job = job_of(r, l);
     EXPECT_EQ(job.value("status", ""), "success") << job.dump(2);
-    ASSERT_EQ(job["attempts"].size(), 1u) << "stack " << l << " ran more than once: " << job.dump(2);
+    ASSERT_EQ(job["attempts"].size(), 1u)
+        << "stack " << l << " ran more than once: " << job.dump(2);
     const json& att = job["attempts"][0];
     EXPECT_EQ(att.value("status", ""), "finished") << job.dump(2);  // never interrupted
     if (in_flight.count("stacks/" + l)) {
       EXPECT_GT(att["finished_at"].get<long long>(), killed_ms) << job.dump(2);
       reporters.insert(att.value("agent", ""));
     } else {
-      EXPECT_GE(att.value("started_at", 0LL), restart_ms) << "queued job claimed before the restart: " << job.dump(2);
+      EXPECT_GE(att.value("started_at", 0LL), restart_ms)
+          << "queued job claimed before the restart: " << job.dump(2);
     }
   }
-  EXPECT_EQ(reporters, (std::set<std::string>{"a1", "a2"})) << "both agents report to the restarted server";
+  EXPECT_EQ(reporters, (std::set<std::string>{"a1", "a2"}))
+      << "both agents report to the restarted server";
 
   const auto logs = c.cli({"logs", std::to_string(run)});
   EXPECT_EQ(logs.exit_code, 0) << logs.err;
   std::multiset<std::string> seen;
   for (const auto& line : split_lines(logs.out)) {
     const auto close = line.find("] ");
-    if (close != std::string::npos && close + 2 < line.size()) seen.insert(line);  // blank step lines repeat
+    if (close != std::string::npos && close + 2 < line.size())
+      seen.insert(line);  // blank step lines repeat
   }
   for (const auto& line : seen) EXPECT_EQ(seen.count(line), 1u) << "duplicated log line: " << line;
   auto by = lines_by_label(logs.out);
   for (const auto& l : labels) {
     const auto out = step_output(by[l]);
-    EXPECT_EQ(std::count(out.begin(), out.end(), "Apply complete! Resources: 1 added, 0 changed, 0 destroyed."), 1)
+    EXPECT_EQ(std::count(out.begin(), out.end(),
+                         "Apply complete! Resources: 1 added, 0 changed, 0 destroyed."),
+              1)
         << l;
     EXPECT_EQ(out, reference[l].get()) << "output of " << l << " differs from the stub's own";
   }
@@ -375,7 +407,8 @@ TEST(E2eCrashAgent, GracefulStopFinishesAndReportsTheRunningApply) {
       if (running_on(m, "a1")(r)) std::tie(mine, other) = std::pair{m, o};
     return !mine.empty();
   })) << c.show(run).dump(2);
-  ASSERT_TRUE(eventually([&] { return !lock_events(c, "acquire", "stacks/" + mine).empty(); }, seconds(30)));
+  ASSERT_TRUE(eventually([&] { return !lock_events(c, "acquire", "stacks/" + mine).empty(); },
+                         seconds(30)));
 
   const int status = c.stop_agent("a1", SIGTERM, seconds(60));
   ASSERT_NE(status, -1) << "agent did not exit after SIGTERM";
@@ -388,7 +421,8 @@ TEST(E2eCrashAgent, GracefulStopFinishesAndReportsTheRunningApply) {
   EXPECT_EQ(job["attempts"][0].value("status", ""), "finished");
   EXPECT_EQ(job["attempts"][0].value("class", ""), "success");
   EXPECT_TRUE(job_of(r, other)["attempts"].empty()) << "a stopping agent claimed " << other;
-  EXPECT_EQ(lock_events(c, "release", "stacks/" + mine).size(), 1u) << "the apply did not end normally";
+  EXPECT_EQ(lock_events(c, "release", "stacks/" + mine).size(), 1u)
+      << "the apply did not end normally";
   EXPECT_TRUE(std::filesystem::exists(c.stub_state() + "/stacks__" + mine + ".tfstate"));
   const auto logs = c.cli({"logs", std::to_string(run), "--stack", mine});
   EXPECT_NE(logs.out.find("Apply complete! Resources: 1 added"), std::string::npos) << logs.out;
@@ -436,7 +470,8 @@ TEST(E2eCrashFencing, WrongEpochAndForeignAgentAreRefused) {
                 .first,
             200);
   EXPECT_EQ(x.finish(claimed, epoch, 0, "success"), 200);
-  const auto [again, again_body] = x.post("finish", HandAgent::finish_body(claimed, epoch, 0, "success"));
+  const auto [again, again_body] =
+      x.post("finish", HandAgent::finish_body(claimed, epoch, 0, "success"));
   EXPECT_EQ(again, 200);
   EXPECT_EQ(again_body.value("idempotent", false), true) << again_body.dump();
   EXPECT_EQ(x.finish(claimed, epoch + 1, 1, "fatal"), 409);

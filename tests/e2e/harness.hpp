@@ -26,6 +26,10 @@ class Cluster {
 
   // Starts (or restarts) the server on the same database and port; waits until it answers.
   void start_server(const std::string& lease = "3s");
+  // Extra `stackrun server` flags for every later start_server (e.g. --offer-timeout 2s).
+  void set_server_args(std::vector<std::string> args) { server_args_ = std::move(args); }
+  pid_t server_pid() const { return server_; }
+  const std::string& db() const { return db_; }
   void kill_server(int sig = 9);
   // Registers (first time) and starts an agent; returns its pid.
   pid_t start_agent(const std::string& name, int capacity = 1, const std::string& grace = "2s");
@@ -38,9 +42,11 @@ class Cluster {
   testing::CommandResult cli(const std::vector<std::string>& args,
                              std::chrono::seconds timeout = std::chrono::seconds(120));
   // Appends a line to each file (repo-relative) and commits; returns the new sha.
-  std::string commit_change(const std::vector<std::string>& files, const std::string& message = "change");
+  std::string commit_change(const std::vector<std::string>& files,
+                            const std::string& message = "change");
   // Writes a file (repo-relative) and commits.
-  std::string commit_file(const std::string& path, const std::string& content, const std::string& message);
+  std::string commit_file(const std::string& path, const std::string& content,
+                          const std::string& message);
   // `stackrun trigger push` -> the first run id.
   long long trigger_push();
   // `stackrun show RUN --json`.
@@ -77,6 +83,7 @@ class Cluster {
   std::string root_, repo_, stub_state_, db_, token_;
   int port_ = 0;
   pid_t server_ = -1;
+  std::vector<std::string> server_args_;
   std::map<std::string, pid_t> agents_;
   std::map<std::string, std::string> agent_tokens_;
   std::map<std::string, std::string> base_env_;
