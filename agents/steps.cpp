@@ -1,6 +1,8 @@
 #include "agents/steps.hpp"
 
 #include <filesystem>
+#include <map>
+#include <mutex>
 
 #include "agents/job.hpp"
 #include "pipelines/classifier_rules.hpp"
@@ -18,6 +20,27 @@ Outcome fatal(int exit_code, std::string rule, std::string line) {
 // error block, bounded against a step that prints gigabytes.
 constexpr std::size_t kKeepBytes = 64u << 20;
 
+// The classifier of a rule set, compiled once per agent process: compiling the built-in RE2
+// rules took longer than starting the step itself. A Classifier is immutable and thread-safe;
+// the cache is bounded (pipelines with their own rules are few).
+Result<core::Classifier> classifier_for(const std::vector<core::RuleSpec>& extra) {
+  static std::mutex mu;
+  static std::map<std::string, core::Classifier> cache;
+  std::string key;
+  for (const auto& r : extra)
+    key += std::to_string(static_cast<int>(r.cls)) + '\0' + r.id + '\0' + r.pattern + '\0';
+  {
+    std::lock_guard lk(mu);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+  }
+  auto made = core::Classifier::create(extra);
+  if (!made) return made;
+  std::lock_guard lk(mu);
+  if (cache.size() >= 64) cache.clear();
+  cache.emplace(key, *made);
+  return made;
+}
+
 }  // namespace
 
 Outcome run_steps(const StepsInput& in, proc::ProcessRunner& runner, const StepHooks& hooks) {
@@ -26,7 +49,7 @@ Outcome run_steps(const StepsInput& in, proc::ProcessRunner& runner, const StepH
   if (!loaded.pipeline)
     return fatal(1, "agent.pipeline",
                  loaded.diagnostics.empty() ? "" : loaded.diagnostics[0].str());
-  auto classifier = core::Classifier::create(pipelines::rule_specs(*loaded.pipeline));
+  auto classifier = classifier_for(pipelines::rule_specs(*loaded.pipeline));
   if (!classifier) return fatal(1, "agent.classify-rules", classifier.error());
   const Env ci = ci_variables(job);
   Outcome out;
