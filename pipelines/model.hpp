@@ -33,51 +33,51 @@ enum class Kind { apply, plan };  // apply jobs are never blindly re-run; plan j
 // matches if all its set filters match (AND). Empty filter = no constraint.
 struct Condition {
   std::vector<Event> events;
-  std::vector<std::string> branches;       // doublestar globs
-  std::vector<std::string> path_include;   // doublestar globs over changed paths
+  std::vector<std::string> branches;      // doublestar globs
+  std::vector<std::string> path_include;  // doublestar globs over changed paths
   std::vector<std::string> path_exclude;
-  std::vector<std::string> crons;          // schedule names, only with event cron
+  std::vector<std::string> crons;  // schedule names, only with event cron
   Location loc;
 };
 
 struct Schedule {
   std::string name;
-  std::string cron;                        // 5-field expression or @descriptor
+  std::string cron;  // 5-field expression or @descriptor
   std::string timezone = "UTC";
   Location loc;
 };
 
 struct Discovery {
-  std::string root = ".";                  // repo-relative directory searched for stacks
-  std::string marker = "terragrunt.hcl";   // a directory holding this file is a stack
+  std::string root = ".";                 // repo-relative directory searched for stacks
+  std::string marker = "terragrunt.hcl";  // a directory holding this file is a stack
   enum class Select { changed, all } select = Select::changed;
-  std::vector<std::string> exclude;        // globs of stack paths (relative to root) never run
+  std::vector<std::string> exclude;  // globs of stack paths (relative to root) never run
   std::map<std::string, std::string> human_only;  // stack glob -> reason; skipped, never failed
 };
 
 struct Tier {
   std::string name;
-  std::vector<std::string> stacks;         // globs relative to root; empty = every other stack
+  std::vector<std::string> stacks;  // globs relative to root; empty = every other stack
   int parallelism = 1;
-  std::vector<std::string> needs;          // tier names; default: the previous tier
+  std::vector<std::string> needs;  // tier names; default: the previous tier
   Location loc;
 };
 
 struct Step {
   std::string name;
-  std::string command;                     // run by /bin/sh -ec in the stack directory
+  std::string command;  // run by /bin/sh -ec in the stack directory
   std::vector<std::pair<std::string, std::string>> env;  // in file order
   core::Duration timeout{std::chrono::hours(1)};
-  std::string dir;                         // relative to the stack directory; "" = stack dir
-  std::map<int, core::Class> exit_codes;   // e.g. {2: drift}; other non-zero codes classify
+  std::string dir;                        // relative to the stack directory; "" = stack dir
+  std::map<int, core::Class> exit_codes;  // e.g. {2: drift}; other non-zero codes classify
   Location loc;
 };
 
 // An extra classification rule from the pipeline; extends the built-ins.
 struct Rule {
-  core::Class cls = core::Class::fatal;    // lock, transient or fatal
-  std::string id;                          // "pipeline.<class>[<index>]" unless given
-  std::string pattern;                     // RE2
+  core::Class cls = core::Class::fatal;  // lock, transient or fatal
+  std::string id;                        // "pipeline.<class>[<index>]" unless given
+  std::string pattern;                   // RE2
   Location loc;
 };
 
@@ -92,8 +92,8 @@ struct Pipeline {
   std::vector<Step> steps;
   core::FailurePolicy on_failure;
   std::vector<Rule> rules;
-  std::vector<std::string> labels;         // agent labels a job needs (key=value or key)
-  std::string file;                        // where it was loaded from
+  std::vector<std::string> labels;  // agent labels a job needs (key=value or key)
+  std::string file;                 // where it was loaded from
 };
 
 }  // namespace stackrun::pipelines

@@ -8,14 +8,17 @@ namespace stackrun::pipelines {
 namespace {
 
 bool any_glob(const std::vector<std::string>& globs, const std::string& s) {
-  return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return core::glob_match(g, s); });
+  return std::any_of(globs.begin(), globs.end(),
+                     [&](const std::string& g) { return core::glob_match(g, s); });
 }
 
 }  // namespace
 
 bool condition_matches(const Condition& c, const EventFacts& f) {
-  if (!c.events.empty() && std::find(c.events.begin(), c.events.end(), f.event) == c.events.end()) return false;
-  if (!c.branches.empty() && f.event != Event::cron && !any_glob(c.branches, f.branch)) return false;
+  if (!c.events.empty() && std::find(c.events.begin(), c.events.end(), f.event) == c.events.end())
+    return false;
+  if (!c.branches.empty() && f.event != Event::cron && !any_glob(c.branches, f.branch))
+    return false;
   if (!c.crons.empty() && f.event == Event::cron &&
       std::find(c.crons.begin(), c.crons.end(), f.cron) == c.crons.end())
     return false;
@@ -31,7 +34,8 @@ bool condition_matches(const Condition& c, const EventFacts& f) {
 }
 
 bool pipeline_matches(const Pipeline& p, const EventFacts& facts) {
-  return std::any_of(p.when.begin(), p.when.end(), [&](const Condition& c) { return condition_matches(c, facts); });
+  return std::any_of(p.when.begin(), p.when.end(),
+                     [&](const Condition& c) { return condition_matches(c, facts); });
 }
 
 }  // namespace stackrun::pipelines

@@ -10,9 +10,9 @@ namespace stackrun::pipelines {
 
 struct EventFacts {
   Event event = Event::push;
-  std::string branch;                                  // "" when not a branch event
-  std::optional<std::vector<std::string>> changed;     // nullopt: unknown (no base) = matches
-  std::string cron;                                    // schedule name for cron events
+  std::string branch;                               // "" when not a branch event
+  std::optional<std::vector<std::string>> changed;  // nullopt: unknown (no base) = matches
+  std::string cron;                                 // schedule name for cron events
 };
 
 // A condition matches when every filter it sets matches (AND). Paths: at least one changed

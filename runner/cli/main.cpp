@@ -1,7 +1,6 @@
 // stackrun: composition root. Parses flags, dispatches to a subcommand, maps failures to exit
 // codes. Exceptions reaching here mean "cannot continue": message on stderr, exit 70.
 #include <CLI/CLI.hpp>
-
 #include <exception>
 #include <iostream>
 

@@ -30,6 +30,8 @@ int BlockedSignals::wait() {
   return sig == SIGUSR1 ? 0 : sig;
 }
 
-void BlockedSignals::release_waiter() { kill(getpid(), SIGUSR1); }
+void BlockedSignals::release_waiter() {
+  kill(getpid(), SIGUSR1);
+}
 
 }  // namespace stackrun::cli

@@ -24,9 +24,9 @@ namespace stackrun::core {
 
 // One classification rule: an RE2 pattern that, when it matches, gives `cls`.
 struct RuleSpec {
-  Class cls = Class::fatal;   // lock, transient or fatal
-  std::string id;             // stable id shown in verdicts, e.g. "builtin.lock.state-lock"
-  std::string pattern;        // RE2; "(?s)" lets it span the lines of one paragraph (above)
+  Class cls = Class::fatal;  // lock, transient or fatal
+  std::string id;            // stable id shown in verdicts, e.g. "builtin.lock.state-lock"
+  std::string pattern;       // RE2; "(?s)" lets it span the lines of one paragraph (above)
 };
 
 // The built-in rule set (corpus signatures, terragrunt's default retryable patterns,

@@ -23,11 +23,20 @@ Result<Duration> parse_duration(std::string_view text) {
       ++i;
     }
     std::int64_t unit = 0;
-    if (text.substr(i, 2) == "ms") { unit = 1; i += 2; }
-    else if (i < text.size() && text[i] == 's') { unit = 1000; ++i; }
-    else if (i < text.size() && text[i] == 'm') { unit = 60'000; ++i; }
-    else if (i < text.size() && text[i] == 'h') { unit = 3'600'000; ++i; }
-    else return bad();
+    if (text.substr(i, 2) == "ms") {
+      unit = 1;
+      i += 2;
+    } else if (i < text.size() && text[i] == 's') {
+      unit = 1000;
+      ++i;
+    } else if (i < text.size() && text[i] == 'm') {
+      unit = 60'000;
+      ++i;
+    } else if (i < text.size() && text[i] == 'h') {
+      unit = 3'600'000;
+      ++i;
+    } else
+      return bad();
     total += n * unit;
   }
   return Duration{total};
@@ -37,7 +46,10 @@ std::string format_duration(Duration d) {
   std::int64_t ms = d.count();
   if (ms == 0) return "0s";
   std::string out;
-  if (ms < 0) { out = "-"; ms = -ms; }
+  if (ms < 0) {
+    out = "-";
+    ms = -ms;
+  }
   const std::int64_t h = ms / 3'600'000, m = ms / 60'000 % 60, s = ms / 1000 % 60, rest = ms % 1000;
   if (h) out += std::to_string(h) + "h";
   if (m) out += std::to_string(m) + "m";

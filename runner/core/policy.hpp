@@ -23,9 +23,9 @@ struct LockPolicy {
 // Bounded retry of transient failures: attempts counts the first try too.
 struct TransientPolicy {
   int attempts = 3;
-  Duration backoff{std::chrono::seconds(15)};      // delay before the 2nd attempt
-  Duration max_backoff{std::chrono::minutes(2)};   // cap of the exponential growth
-  double jitter = 0.2;                             // +-fraction of the delay, in [0, 1]
+  Duration backoff{std::chrono::seconds(15)};     // delay before the 2nd attempt
+  Duration max_backoff{std::chrono::minutes(2)};  // cap of the exponential growth
+  double jitter = 0.2;                            // +-fraction of the delay, in [0, 1]
 };
 
 struct FailurePolicy {
@@ -42,8 +42,8 @@ struct AttemptRecord {
 
 struct Action {
   enum class Kind { succeed, drift, retry, wait_lock, skip, fail } kind = Kind::fail;
-  TimePoint at{};       // retry / wait_lock: when to start the next attempt
-  std::string reason;   // skip / fail / retry: human-readable why, shown in `stackrun show`
+  TimePoint at{};      // retry / wait_lock: when to start the next attempt
+  std::string reason;  // skip / fail / retry: human-readable why, shown in `stackrun show`
 };
 
 std::string_view to_string(Action::Kind k);

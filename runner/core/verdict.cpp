@@ -4,11 +4,16 @@ namespace stackrun::core {
 
 std::string_view to_string(Class c) {
   switch (c) {
-    case Class::success: return "success";
-    case Class::drift: return "drift";
-    case Class::lock: return "lock";
-    case Class::transient: return "transient";
-    case Class::fatal: return "fatal";
+    case Class::success:
+      return "success";
+    case Class::drift:
+      return "drift";
+    case Class::lock:
+      return "lock";
+    case Class::transient:
+      return "transient";
+    case Class::fatal:
+      return "fatal";
   }
   return "fatal";
 }

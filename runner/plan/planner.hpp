@@ -11,7 +11,7 @@
 namespace stackrun::plan {
 
 struct PlannedStack {
-  std::string path;    // repo-relative stack directory, e.g. "stacks/dbaas"
+  std::string path;  // repo-relative stack directory, e.g. "stacks/dbaas"
   std::string tier;
   int tier_index = 0;  // position of the tier in execution order
   std::string reason;  // e.g. "changed: stacks/dbaas/terragrunt.hcl"
@@ -24,9 +24,9 @@ struct ExcludedStack {
 };
 
 struct Plan {
-  std::vector<PlannedStack> stacks;    // execution order: tier order, then path
-  std::vector<std::string> removed;    // stacks that no longer exist at `to`; never applied
-  std::vector<ExcludedStack> excluded; // human-only, excluded, or in no tier
+  std::vector<PlannedStack> stacks;     // execution order: tier order, then path
+  std::vector<std::string> removed;     // stacks that no longer exist at `to`; never applied
+  std::vector<ExcludedStack> excluded;  // human-only, excluded, or in no tier
 };
 
 // Stack directories (repo-relative, sorted, unique) among `files`: a directory holding
@@ -41,11 +41,11 @@ pipelines::Pipeline synthetic_pipeline(const pipelines::Discovery& d);
 
 struct PlanInput {
   const pipelines::Pipeline* pipeline = nullptr;
-  std::vector<std::string> stacks_at_to;                  // discover_stacks at the new commit
-  std::vector<std::string> previously_known;              // stacks at the base(s) or with state
-  std::map<std::string, std::string> base_of;             // stack -> commit to diff from
+  std::vector<std::string> stacks_at_to;       // discover_stacks at the new commit
+  std::vector<std::string> previously_known;   // stacks at the base(s) or with state
+  std::map<std::string, std::string> base_of;  // stack -> commit to diff from
   std::map<std::string, std::vector<std::string>> changed_since;  // base commit -> changed paths
-  bool select_all = false;                                // force select: all
+  bool select_all = false;                                        // force select: all
 };
 
 // Applies select (changed|all), shared-file fan-out, exclusions, human-only and tiers.

@@ -23,7 +23,8 @@ std::string hex(const unsigned char* p, size_t n) {
 
 std::string new_token() {
   unsigned char buf[32];
-  if (RAND_bytes(buf, sizeof buf) != 1) throw std::runtime_error("RAND_bytes failed: no entropy for a token");
+  if (RAND_bytes(buf, sizeof buf) != 1)
+    throw std::runtime_error("RAND_bytes failed: no entropy for a token");
   return "sr_" + hex(buf, sizeof buf);
 }
 

@@ -1,5 +1,6 @@
 // Black-box: `stackrun classify` verdicts, JSON shape and exit codes.
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/support/run_command.hpp"
@@ -45,7 +46,8 @@ TEST(ClassifyCli, TextOutputNamesClassRuleAndLine) {
                        "Error: Failed to install provider\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("class: transient\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("line:  2: Error: Failed to install provider\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("line:  2: Error: Failed to install provider\n"), std::string::npos)
+      << r.out;
 }
 
 TEST(ClassifyCli, DriftPipelineMapsExitTwo) {
@@ -67,8 +69,9 @@ TEST(ClassifyCli, WithoutPipelineExitTwoIsFatal) {
 
 TEST(ClassifyCli, PipelineRulesExtendBuiltins) {
   // apply.yml declares "pq: (?:unexpected EOF|connection reset by peer)" as transient.
-  auto r = run_command({STACKRUN_BIN, "classify", "--json", "--pipeline", kSrc + "/examples/apply.yml"},
-                       "Error: pq: unexpected EOF\n");
+  auto r =
+      run_command({STACKRUN_BIN, "classify", "--json", "--pipeline", kSrc + "/examples/apply.yml"},
+                  "Error: pq: unexpected EOF\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["class"], "transient");

@@ -13,7 +13,8 @@ namespace {
 const std::string kSrc = STACKRUN_SOURCE_DIR;
 
 TEST(LintCli, ExamplesAreClean) {
-  auto r = run_command({STACKRUN_BIN, "lint", kSrc + "/examples/apply.yml", kSrc + "/examples/drift.yml"});
+  auto r = run_command(
+      {STACKRUN_BIN, "lint", kSrc + "/examples/apply.yml", kSrc + "/examples/drift.yml"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out, "");
 }
@@ -36,7 +37,8 @@ TEST(LintCli, ReportsLocatedProblemsAndExitsOne) {
   auto r = run_command({STACKRUN_BIN, "lint", file});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, file + ":7:18: \"parallelism\" must be an integer, got string \"four\"\n" +
-                       file + ":11:5: unknown key \"tiemout\" in step (did you mean \"timeout\"?)\n");
+                       file +
+                       ":11:5: unknown key \"tiemout\" in step (did you mean \"timeout\"?)\n");
   EXPECT_EQ(r.err, "2 problems in 1 file\n");
 }
 

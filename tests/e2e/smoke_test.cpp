@@ -11,7 +11,8 @@ TEST(E2eSmoke, PushAppliesChangedStacksPlatformFirst) {
   c.start_server();
   c.start_agent("a1");
   c.start_agent("a2");
-  c.commit_change({"stacks/dbaas/terragrunt.hcl", "stacks/grafana/terragrunt.hcl", "stacks/immich/terragrunt.hcl"});
+  c.commit_change({"stacks/dbaas/terragrunt.hcl", "stacks/grafana/terragrunt.hcl",
+                   "stacks/immich/terragrunt.hcl"});
   const long long run = c.trigger_push();
   const auto r = c.wait_run(run);
   ASSERT_EQ(r.value("status", ""), "success") << r.dump(2);

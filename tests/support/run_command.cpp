@@ -14,7 +14,9 @@ extern char** environ;
 namespace stackrun::testing {
 namespace {
 
-void set_nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void set_nonblock(int fd) {
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 }  // namespace
 
@@ -46,7 +48,10 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   set_nonblock(err[0]);
   CommandResult r;
   size_t written = 0;
-  if (stdin_text.empty()) { close(in[1]); in[1] = -1; }
+  if (stdin_text.empty()) {
+    close(in[1]);
+    in[1] = -1;
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   bool out_open = true, err_open = true;
   while (out_open || err_open) {
@@ -54,20 +59,26 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
       kill(pid, SIGKILL);
       break;
     }
-    pollfd fds[3] = {{out_open ? out[0] : -1, POLLIN, 0}, {err_open ? err[0] : -1, POLLIN, 0},
+    pollfd fds[3] = {{out_open ? out[0] : -1, POLLIN, 0},
+                     {err_open ? err[0] : -1, POLLIN, 0},
                      {in[1], POLLOUT, 0}};
     poll(fds, 3, 100);
     char buf[65536];
     for (int i = 0; i < 2; ++i) {
       if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
       ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n > 0) (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
-      else if (n == 0) (i == 0 ? out_open : err_open) = false;
+      if (n > 0)
+        (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
+      else if (n == 0)
+        (i == 0 ? out_open : err_open) = false;
     }
     if (in[1] >= 0 && (fds[2].revents & (POLLOUT | POLLERR))) {
       ssize_t n = write(in[1], stdin_text.data() + written, stdin_text.size() - written);
       if (n > 0) written += static_cast<size_t>(n);
-      if (n < 0 || written == stdin_text.size()) { close(in[1]); in[1] = -1; }
+      if (n < 0 || written == stdin_text.size()) {
+        close(in[1]);
+        in[1] = -1;
+      }
     }
   }
   if (in[1] >= 0) close(in[1]);

@@ -9,7 +9,7 @@
 namespace stackrun::testing {
 
 struct CommandResult {
-  int exit_code = -1;   // exit status, or 128+signal if killed by a signal
+  int exit_code = -1;  // exit status, or 128+signal if killed by a signal
   std::string out, err;
 };
 
