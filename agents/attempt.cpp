@@ -21,18 +21,22 @@ std::string describe(const wire::Offer& o) {
 }
 
 // The lease answer once the server confirmed the offer; nullopt when the offer is dropped. A
-// refusal for good goes to `fatal`.
+// refusal for good goes to `fatal`. Once a start request went unanswered it may have reached
+// the server, and the attempt may be running there with nobody behind it (an apply would be
+// marked interrupted after its lease although nothing ran). So from then on the agent keeps
+// asking (start is idempotent) until a definite answer, for up to a lease and whatever a stop
+// says.
 std::optional<wire::LeaseAnswer> confirm(const wire::Offer& offer, ServerLink& link,
                                          const AgentOptions& o, const AgentDeps& d,
                                          std::stop_token stop, std::optional<std::string>& fatal) {
   const std::string what = describe(offer);
-  const Instant deadline = Clock::now() + Ms(offer.offer_ms);
+  if (stop.stop_requested()) {
+    d.log("stopping: not starting " + what + " (the server offers it again)");
+    return std::nullopt;
+  }
+  const Instant deadline = Clock::now() + Ms(std::max(offer.offer_ms, offer.lease_ms));
   Ms backoff{0};
   for (;;) {
-    if (stop.stop_requested()) {
-      d.log("stopping: not starting " + what + " (the server offers it again)");
-      return std::nullopt;
-    }
     auto r = link.start({offer.attempt_id, offer.epoch});
     switch (r.answer) {
       case Answer::ok:
@@ -50,11 +54,10 @@ std::optional<wire::LeaseAnswer> confirm(const wire::Offer& offer, ServerLink& l
       case Answer::unavailable:
         backoff = next_backoff(backoff, o.timings.backoff_min, o.timings.backoff_max);
         if (!fits_before(Clock::now(), backoff, deadline)) {
-          d.log("could not confirm " + what + " before its offer expired (" + r.text +
-                "); claiming again");
+          d.log("could not confirm " + what + " within a lease (" + r.text + "); claiming again");
           return std::nullopt;
         }
-        sleep_unless_stopped(stop, backoff);
+        std::this_thread::sleep_for(backoff);  // not cut short by a stop: see above
         break;
     }
   }

@@ -163,12 +163,18 @@ TEST(Attempt, HeartbeatConflictStopsTheStepAndReportsNothing) {
   o.lease_ms = 300;  // heartbeat every 100 ms
   h.server.push_offer(o);
   h.server.push_heartbeat(Lease::refused(409, "attempt is no longer running under this epoch"));
-  h.processes.push({.until_stopped = true});
+  h.processes.push({.until_stopped = true, .output_after_stop = {"Interrupt received.\n"}});
   run_one(h, /*reported=*/false);
   ASSERT_EQ(h.processes.calls().size(), 1u);
   EXPECT_TRUE(h.processes.calls()[0].stopped);
   EXPECT_TRUE(h.server.finishes().empty());
   EXPECT_TRUE(h.logged("fenced by the server (heartbeat answered 409"));
+  // The fenced step's last words are still shipped: output is evidence the server keeps.
+  bool shipped = false;
+  for (const auto& call : h.server.logs())
+    for (const auto& c : call.batch.chunks)
+      shipped |= c.data.find("Interrupt received.") != std::string::npos;
+  EXPECT_TRUE(shipped);
 }
 
 TEST(Attempt, CancelStopsTheStepAndReportsStopped) {

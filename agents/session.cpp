@@ -75,8 +75,8 @@ bool Session::drain(Ms limit) {
   queue_.close();
   output_closed_ = true;
   cv_.notify_all();
-  cv_.wait_for(lk, limit, [this] { return queue_.empty() || fenced_; });
-  return queue_.empty() && !fenced_;
+  cv_.wait_for(lk, limit, [this] { return queue_.empty() || logs_refused_; });
+  return queue_.empty() && !logs_refused_;
 }
 
 bool Session::check_lease_locked(Instant now) {
@@ -94,6 +94,9 @@ void Session::fence_locked(const char* route, int status, const std::string& tex
     log_(what_ + " fenced by the server (" + route + " answered " + std::to_string(status) + ": " +
          text + "): stopping it, not reporting it");
   fenced_ = true;
+  // A fenced attempt's output is still evidence the server takes (schema/protocol.md): only a
+  // refusal of the logs themselves stops shipping them.
+  if (std::string_view(route) == "logs") logs_refused_ = true;
   cv_.notify_all();
   beat_cv_.notify_all();
 }
@@ -103,15 +106,16 @@ void Session::ship_loop() {
   bool failing = false;
   std::unique_lock lk(mu_);
   for (;;) {
-    cv_.wait(lk, [this] { return closing_ || fenced_ || !queue_.empty(); });
-    if (closing_ || fenced_) return;
+    cv_.wait(lk, [this] { return closing_ || logs_refused_ || !queue_.empty(); });
+    if (closing_ || logs_refused_) return;
     // Output comes in bursts: give this one a few ms (or until a batch is full) to join, so a
     // burst costs one request rather than one per line; then ship at once.
     if (!output_closed_ && queue_.pending_bytes() < o_.batch_bytes) {
       cv_.wait_for(lk, o_.coalesce, [this] {
-        return closing_ || fenced_ || output_closed_ || queue_.pending_bytes() >= o_.batch_bytes;
+        return closing_ || logs_refused_ || output_closed_ ||
+               queue_.pending_bytes() >= o_.batch_bytes;
       });
-      if (closing_ || fenced_) return;
+      if (closing_ || logs_refused_) return;
     }
     wire::LogBatch batch{attempt_.attempt_id, attempt_.epoch, queue_.peek(o_.batch_bytes)};
     lk.unlock();
@@ -127,7 +131,7 @@ void Session::ship_loop() {
         cv_.notify_all();  // drain() may be waiting
         if (stored == 0 && sent > 0) {
           backoff = next_backoff(backoff, o_.backoff_min, o_.backoff_max);
-          cv_.wait_for(lk, backoff, [this] { return closing_ || fenced_; });
+          cv_.wait_for(lk, backoff, [this] { return closing_ || logs_refused_; });
           break;
         }
         if (failing) log_("log lines of " + what_ + " delivered again");
@@ -145,7 +149,7 @@ void Session::ship_loop() {
         if (!failing) log_("cannot ship log lines of " + what_ + " (" + r.text + "); retrying");
         failing = true;
         backoff = next_backoff(backoff, o_.backoff_min, o_.backoff_max);
-        cv_.wait_for(lk, backoff, [this] { return closing_ || fenced_; });
+        cv_.wait_for(lk, backoff, [this] { return closing_ || logs_refused_; });
         break;
     }
   }

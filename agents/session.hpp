@@ -69,12 +69,13 @@ class Session {
   const std::string what_;
 
   std::mutex mu_;
-  std::condition_variable cv_;       // queue_, output_closed_, closing_, fenced_ changed
+  std::condition_variable cv_;  // queue_, output_closed_, closing_, fenced_, logs_refused_ changed
   std::condition_variable beat_cv_;  // closing_ or fenced_ changed (the heartbeat thread)
   LogQueue queue_;
   Instant last_accepted_;
   bool output_closed_ = false, closing_ = false;
   bool cancel_ = false, fenced_ = false, self_fenced_ = false;
+  bool logs_refused_ = false;  // the server refused a log batch: stop shipping
   std::thread shipper_, beater_;
 };
 

@@ -116,9 +116,7 @@ Outcome check_finish(const AttemptFacts& a, const JobView& job, std::int64_t age
 }
 
 bool Effects::wakes_claims() const {
-  return std::any_of(jobs.begin(), jobs.end(), [](const JobChange& c) {
-    return c.to == JobStatus::queued || c.from == JobStatus::running;
-  });
+  return !jobs.empty();
 }
 
 Effects on_start(const RunFacts& run, const AttemptFacts& attempt, const JobView& job, Millis now,

@@ -142,8 +142,9 @@ struct Effects {
   std::vector<AppliedChange> applied;
   std::vector<Event> events;
 
-  // True when a parked claim may now find work: a job became queued, or a running one ended
-  // (which frees its stack and a slot of its tier).
+  // True when a parked claim may now find work: any job changed. Not only a job that became
+  // queued or a running one that ended: a queued or pending job of an older run that ends
+  // (cancelled, say) unblocks newer runs' jobs on its stack.
   bool wakes_claims() const;
 };
 

@@ -493,12 +493,16 @@ TEST(Settle, ReleasesTheFirstTierOfANewRun) {
   EXPECT_TRUE(fx.wakes_claims());
 }
 
-TEST(Effects, WakesClaimsOnlyWhenWorkMayHaveFreedUp) {
+TEST(Effects, AnyJobChangeWakesParkedClaims) {
   Effects none;
   EXPECT_FALSE(none.wakes_claims());
+  Effects started;  // an attempt change alone frees nothing
+  started.attempts.push_back({1, 1, AttemptStatus::offered, AttemptStatus::running, 5});
+  EXPECT_FALSE(started.wakes_claims());
+  // An older run's pending job cancelled: a newer run's job on that stack may go now.
   Effects cancelled_pending;
   cancelled_pending.jobs.push_back({1, JobStatus::pending, JobStatus::cancelled, "", 0});
-  EXPECT_FALSE(cancelled_pending.wakes_claims());
+  EXPECT_TRUE(cancelled_pending.wakes_claims());
   Effects ended;
   ended.jobs.push_back({1, JobStatus::running, JobStatus::failed, "", 0});
   EXPECT_TRUE(ended.wakes_claims());

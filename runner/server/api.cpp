@@ -70,8 +70,9 @@ void Api::guarded(const http::Reply& reply, const std::function<void()>& fn) {
     log(std::string("store error: ") + e.what());
     reply(error_response(503, std::string("store unavailable, retry later: ") + e.what()));
     if (e.read_only()) reopen_store();
-    return;
   }
+  // Also after an error: a transition may have committed before a later read failed, and
+  // its waiters must still be woken (a spurious wake is harmless).
   after_change();
 }
 
@@ -84,6 +85,7 @@ void Api::after_change() {
   } catch (const store::DbError& e) {
     // Waiters stay parked (they time out normally); the timer retries once the store is back.
     log(std::string("store error while waking waiters: ") + e.what());
+    if (e.read_only()) reopen_store();
     retry_soon();
   }
 }
@@ -267,15 +269,21 @@ void Api::on_timer(Millis armed_for) {
     arm_timer();
   } catch (const store::DbError& e) {
     log(std::string("store error in the timer (retrying in 1s): ") + e.what());
+    if (e.read_only()) reopen_store();
     retry_soon();
   }
 }
 
 std::vector<Id> insert_runs(Api& api, const std::vector<store::NewRun>& runs) {
-  std::vector<Id> ids;
-  for (const auto& r : runs) ids.push_back(api.coord.create_run(r));
-  api.after_change();
-  return ids;
+  try {
+    const auto ids = api.coord.create_runs(runs);
+    api.after_change();
+    return ids;
+  } catch (const store::DbError& e) {
+    api.after_change();
+    if (e.read_only()) api.reopen_store();
+    throw;
+  }
 }
 
 void start_timers(Api& api) {

@@ -9,9 +9,11 @@ Coordinator::Coordinator(store::Store& store, CoordinatorOptions options, Clock 
     : store_(store), options_(options), clock_(std::move(clock)), jitter_(std::move(jitter)) {}
 
 void Coordinator::on_startup() {
+  grace_pending_ = true;
   auto tx = store_.begin();
   store_.extend_all_leases(clock_() + std::max(options_.lease_ms, options_.offer_ms));
   tx.commit();
+  grace_pending_ = false;
 }
 
 std::optional<Claimed> Coordinator::claim(const store::AgentRow& agent) {
@@ -45,7 +47,10 @@ LeaseResult Coordinator::start(const store::AgentRow& agent, Id attempt_id, std:
   const auto att = store_.attempt(attempt_id);
   if (!att) return {Outcome::not_found};
   const Outcome o = core::check_start(attempt_facts(*att), agent.id, epoch);
-  if (o == Outcome::idempotent) return {o, false, att->lease_expires_at};
+  if (o == Outcome::idempotent) {  // a retried start: answer as a heartbeat would
+    const auto run = store_.run(store_.job(att->job_id)->run_id);
+    return {o, run->cancel == core::CancelLevel::force, att->lease_expires_at};
+  }
   if (o != Outcome::ok) return {o};
   const auto job = store_.job(att->job_id);
   const auto run = store_.run(job->run_id);
@@ -121,6 +126,10 @@ Outcome Coordinator::finish(const store::AgentRow& agent, const FinishReport& re
 int Coordinator::reap() {
   const Millis now = clock_();
   auto tx = store_.begin();
+  // The start-up grace could not be written (the store was not writable then): give it now,
+  // before anything can expire, so agents that kept running meanwhile are not interrupted.
+  if (grace_pending_)
+    store_.extend_all_leases(now + std::max(options_.lease_ms, options_.offer_ms));
   int reaped = 0;
   for (const auto& att : store_.expired_attempts(now)) {
     const auto job = store_.job(att.job_id);
@@ -130,6 +139,7 @@ int Coordinator::reap() {
     if (apply(fx, run->id, std::nullopt, now)) ++reaped;
   }
   tx.commit();
+  grace_pending_ = false;
   return reaped;
 }
 
@@ -148,9 +158,17 @@ Outcome Coordinator::cancel(Id run_id, core::CancelLevel level) {
   return Outcome::ok;
 }
 
-Id Coordinator::create_run(const store::NewRun& run) {
+std::vector<Id> Coordinator::create_runs(const std::vector<store::NewRun>& runs) {
   const Millis now = clock_();
   auto tx = store_.begin();
+  std::vector<Id> ids;
+  for (const auto& r : runs) ids.push_back(insert_and_settle(r, now));
+  tx.commit();
+  for (Id id : ids) changes_.log_runs.insert(id);
+  return ids;
+}
+
+Id Coordinator::insert_and_settle(const store::NewRun& run, Millis now) {
   store::NewRun bare = run;
   bare.lines.clear();
   const Id run_id = store_.insert_run(bare, now);
@@ -162,8 +180,6 @@ Id Coordinator::create_run(const store::NewRun& run) {
   const auto row = store_.run(run_id);
   apply(core::settle(run_facts(*row), views_of(store_.jobs_of_run(run_id))), run_id, std::nullopt,
         now);
-  tx.commit();
-  changes_.log_runs.insert(run_id);
   return run_id;
 }
 

@@ -65,7 +65,8 @@ class Coordinator {
   const CoordinatorOptions& options() const { return options_; }
 
   // Server start: give agents one lease period to reconnect (and to confirm offers) before
-  // any lease can expire, so a server restart alone never marks an apply interrupted.
+  // any lease can expire, so a server restart alone never marks an apply interrupted. If the
+  // store cannot be written now (DbError), the grace is given by the first reap() that can.
   void on_startup();
 
   // Offers the first job this agent may take (scheduler::pick_job), or nullopt. Nothing is
@@ -82,14 +83,16 @@ class Coordinator {
   int reap();
   // not_found, idempotent (already finished) or ok.
   Outcome cancel(Id run_id, core::CancelLevel level);
-  // Inserts a new run (with its jobs and lines, the first prefixed "run <id>: ") and settles
-  // it (releases its first tiers).
-  Id create_run(const store::NewRun& run);
+  // Inserts the runs of one trigger (with their jobs and lines, the first line prefixed
+  // "run <id>: ") and settles each (releases its first tiers), all in one transaction: a
+  // trigger creates all its runs or none.
+  std::vector<Id> create_runs(const std::vector<store::NewRun>& runs);
   // When the next offer or lease expires, or a waiting retry becomes claimable: the moment the
   // server must look again even if nothing else happens. nullopt: nothing pending.
   std::optional<Millis> next_deadline();
 
-  // What changed since the last call (and resets it).
+  // What changed since the last call (and resets it). After a transaction that failed it may
+  // name changes that were rolled back: waking a waiter for nothing is harmless.
   Changes take_changes();
 
  private:
@@ -98,8 +101,11 @@ class Coordinator {
   bool apply(const core::Effects& fx, Id run_id, const std::optional<store::Store::Finish>& finish,
              Millis now);
 
+  Id insert_and_settle(const store::NewRun& run, Millis now);
+
   store::Store& store_;
   CoordinatorOptions options_;
+  bool grace_pending_ = false;  // on_startup() could not extend the leases yet
   Clock clock_;
   core::JitterSource jitter_;
   Changes changes_;

@@ -50,7 +50,7 @@ struct Fixture {
     j.tier = "all";
     j.kind = kind;
     r.jobs.push_back(j);
-    const Id run = c.create_run(r);
+    const Id run = c.create_runs({r}).front();
     return st.jobs_of_run(run).front().id;
   }
 
@@ -267,6 +267,43 @@ TEST(Coordinator, ARetryIsADeadline) {
   EXPECT_FALSE(c.claim(f.agent));
   f.now = j->not_before;
   EXPECT_TRUE(c.claim(f.agent));
+}
+
+TEST(Coordinator, ATriggersRunsAreCreatedAllOrNone) {
+  Fixture f;
+  auto c = f.make(1000);
+  store::NewRun good;
+  good.repo_id = f.repo;
+  good.pipeline = "p";
+  good.pipeline_file = ".stackrun/p.yml";
+  good.event = "push";
+  good.commit_sha = std::string(40, 'a');
+  store::NewRun bad = good;
+  bad.repo_id = f.repo + 999;  // no such repo: the second insert fails
+  EXPECT_THROW(c.create_runs({good, bad}), store::DbError);
+  EXPECT_TRUE(f.st.recent_runs(10).empty()) << "the first run of the trigger was kept";
+}
+
+TEST(Coordinator, AStartupGraceThatCouldNotBeWrittenIsGivenByTheFirstReap) {
+  Fixture f;
+  {
+    auto before_crash = f.make(1000);
+    f.add_job(before_crash, core::JobKind::apply);
+    f.run_one(before_crash);
+  }
+  f.now += 10'000;  // downtime longer than the lease
+  store::Store busy_store((f.dir.path() / "db.sqlite").string(),
+                          {.read_only = false, .busy_timeout_ms = 50});
+  Coordinator restarted(
+      busy_store, {1000, 500}, [&f] { return f.now; }, [] { return 0.5; });
+  {
+    store::Store holder((f.dir.path() / "db.sqlite").string());
+    auto lock = holder.begin();  // another process holds the write lock during start-up
+    EXPECT_THROW(restarted.on_startup(), store::DbError);
+  }
+  EXPECT_EQ(restarted.reap(), 0) << "the apply was interrupted although its agent had a grace";
+  f.now += 1001;
+  EXPECT_EQ(restarted.reap(), 1);  // the grace runs out like any lease
 }
 
 TEST(Coordinator, AnIdleClaimWritesNothing) {

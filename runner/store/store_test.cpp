@@ -133,6 +133,19 @@ TEST(Store, AnOfferIsEitherStartedOrWithdrawnNeverBoth) {
   }
 }
 
+TEST(Store, AWithdrawnOffersIdIsNeverHandedOutAgain) {
+  // Why it matters: a late start of the withdrawn offer names (id, epoch); a new offer with the
+  // same id and epoch 1 for another job would accept it.
+  TwoActors s;
+  const Id run = s.run_with({"stacks/a", "stacks/b"});
+  const auto jobs = s.a.jobs_of_run(run);
+  const auto [first, epoch] = s.offer(jobs[1].id);
+  ASSERT_TRUE(s.a.withdraw_offer(first, epoch));
+  const auto [second, epoch2] = s.offer(jobs[0].id);
+  EXPECT_NE(second, first);
+  EXPECT_FALSE(s.b.start_attempt(first, epoch2, kNow + 30'000, kNow));
+}
+
 TEST(Store, AStartNeedsTheOffersEpoch) {
   TwoActors s;
   const auto [id, epoch] = s.offer(s.first_job(s.run_with({"stacks/a"})));

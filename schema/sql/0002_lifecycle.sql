@@ -3,11 +3,13 @@
 -- 1. A claim is an offer: the attempt starts as 'offered' (lease_expires_at is then the offer's
 --    deadline) and becomes 'running' only when the agent confirms it started. An offer nobody
 --    confirmed is deleted and its job queued again: nothing ran.
+--    Attempt ids are AUTOINCREMENT: a withdrawn offer's id is never handed out again, so
+--    (attempt id, epoch, agent) fences a late confirmation of it.
 -- 2. The run keeps the failure policy its pipeline declared, decoded, so finishing an attempt
 --    parses no YAML. Runs created before this migration get the built-in defaults.
 
 CREATE TABLE attempts_v2 (
-  id                INTEGER PRIMARY KEY,
+  id                INTEGER PRIMARY KEY AUTOINCREMENT,
   job_id            INTEGER NOT NULL REFERENCES jobs(id),
   n                 INTEGER NOT NULL,
   agent_id          INTEGER NOT NULL REFERENCES agents(id),

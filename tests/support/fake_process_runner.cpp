@@ -63,6 +63,7 @@ Result<proc::ExitInfo> FakeProcessRunner::run(
     while (!(stop = should_stop()) && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     if (stop) {
+      for (const auto& chunk : s.output_after_stop) on_output(chunk);
       info = {130, 2, false, true};
     } else {
       on_output("fake: should_stop() never came\n");

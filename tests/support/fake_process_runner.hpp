@@ -42,6 +42,8 @@ class FakeProcessRunner : public proc::ProcessRunner {
     // Polls should_stop() (as the real runner does) and then ends like a step stopped by
     // SIGINT: exit_code 130, signal 2, stopped = true.
     bool until_stopped = false;
+    // Written once should_stop() said so (a step's last words on SIGINT), before returning.
+    std::vector<std::string> output_after_stop{};
   };
 
   struct Call {
