@@ -4,10 +4,12 @@
 // server.cpp is the only file including Asio/Beast, client.cpp the only one including curl.
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,10 +50,30 @@ using Reply = std::function<void(Response)>;
 // client gets 500 {"error":"internal error: <what>"}.
 using Handler = std::function<void(const Request& request, Reply reply)>;
 
+// What a route decides from the request line and headers alone, before any body byte is read:
+// a refused request costs the server its header (at most 8 KiB), never its body.
+struct RouteOptions {
+  // Largest body accepted. A larger Content-Length gets 413 at once; a chunked body gets 413
+  // once its chunks pass it. Unset: Server::Options::max_body_bytes.
+  std::optional<std::size_t> max_body_bytes;
+  // Runs on the io thread (must not block) with the request minus its body (`body` empty,
+  // `params` set). An answer refuses the request: it is sent, its body is never read, and the
+  // connection is closed if a body was announced. nullopt lets the body be read and the handler
+  // run. If it throws, the client gets 500 and the body is not read. Empty: admit everything.
+  std::function<std::optional<Response>(const Request& head)> admit;
+};
+
 class Server {
  public:
   struct Options {
-    std::size_t max_body_bytes = 4 * 1024 * 1024;  // larger bodies get 413, handler not called
+    // Default body limit of a route (RouteOptions::max_body_bytes): larger bodies get 413 and
+    // are not read; the handler is not called.
+    std::size_t max_body_bytes = 4 * 1024 * 1024;
+    // Caps on open connections, in total and per peer IP address (loopback counts like any
+    // address). A connection accepted over a cap gets a best-effort 503 and is closed at once,
+    // before anything is read from it.
+    std::size_t max_connections = 512;
+    std::size_t max_per_address = 64;
     // Limit for receiving one request (and for writing one response); an idle keep-alive
     // connection is closed after it. Not applied while a handler has yet to reply.
     std::chrono::seconds read_timeout{30};
@@ -69,9 +91,11 @@ class Server {
 
   // Pattern segments in braces capture: "/api/v1/runs/{id}/logs"; a literal segment beats a
   // capture (/runs/latest over /runs/{id}). Unknown path: 404 {"error":"no route for GET /x"};
-  // known path, other method: 405 with Allow. Register before listen(); a malformed or
-  // duplicate pattern throws std::invalid_argument (a programming error).
-  void route(const std::string& method, const std::string& pattern, Handler handler);
+  // known path, other method: 405 with Allow; both answered before the body is read. Register
+  // before listen(); a malformed or duplicate pattern throws std::invalid_argument (a
+  // programming error).
+  void route(const std::string& method, const std::string& pattern, Handler handler,
+             RouteOptions options = {});
   // Binds `host` (an IP literal: "127.0.0.1", "::1") and starts accepting; port 0 picks a free
   // one. Returns the bound port, or an error naming host:port and why ("address in use").
   Result<int> listen(const std::string& host, int port);
@@ -88,6 +112,17 @@ class Server {
   // Stops accepting, cancels timers, closes open connections (pending requests get no answer)
   // and lets run() return. Thread-safe, idempotent; before run(), run() returns at once.
   void stop();
+
+  // What the server holds and has refused, for tests and operators. Thread-safe; each field is
+  // read on its own (not one snapshot).
+  struct Stats {
+    std::size_t open_connections = 0;
+    std::uint64_t refused_connections = 0;  // closed at accept: over a connection cap
+    // Bytes read as request bodies (chunk framing included), counted when a body read ends.
+    // Bodies of refused requests (unknown route, admit answered, over the limit) are not read.
+    std::uint64_t body_bytes_read = 0;
+  };
+  Stats stats() const;
 
  private:
   struct Impl;

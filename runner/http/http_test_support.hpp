@@ -130,10 +130,14 @@ class RawConnection {
   }
   // All it reads until the server closes, with "<timeout>" appended if it has not closed
   // within kWait.
-  std::string read_until_close() {
+  std::string read_until_close() { return read_until(""); }
+  // All it reads until what it read contains `marker` (never, when empty) or the server
+  // closes, with "<timeout>" appended if neither happened within kWait.
+  std::string read_until(const std::string& marker) {
     std::string out;
     auto deadline = std::chrono::steady_clock::now() + kWait;
     for (;;) {
+      if (!marker.empty() && out.find(marker) != std::string::npos) return out;
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       pollfd p{fd_, POLLIN, 0};
@@ -146,6 +150,7 @@ class RawConnection {
       out.append(buf, static_cast<std::size_t>(n));
     }
   }
+  int fd() const { return fd_; }
   void close() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
@@ -161,6 +166,25 @@ inline std::string raw_exchange(int port, const std::string& bytes) {
   if (!c.connected()) return "<connect failed>";
   c.send(bytes);
   return c.read_until_close();
+}
+
+// "POST <path> HTTP/1.1" with `headers` ("Name: value\r\n" each) and a Content-Length of
+// `length`, ending at the blank line: the head of an upload whose body is not sent (yet).
+inline std::string upload_head(const std::string& path, std::size_t length,
+                               const std::string& headers = "") {
+  return "POST " + path + " HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n" + headers +
+         "Content-Length: " + std::to_string(length) + "\r\n\r\n";
+}
+
+// The status line of a raw response ("HTTP/1.1 401 Unauthorized"), or all of it if it has none.
+inline std::string status_line(const std::string& raw) {
+  return raw.substr(0, raw.find("\r\n"));
+}
+
+// The body of a raw response (after the blank line), or "" if it has none.
+inline std::string body_of(const std::string& raw) {
+  auto end = raw.find("\r\n\r\n");
+  return end == std::string::npos ? "" : raw.substr(end + 4);
 }
 
 }  // namespace stackrun::http::test_support

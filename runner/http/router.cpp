@@ -111,14 +111,15 @@ Response error_response(int status, std::string_view message) {
   return r;
 }
 
-void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
+void Router::add(const std::string& method, const std::string& pattern, Handler handler,
+                 RouteOptions options) {
   auto bad = [&](const std::string& why) {
     return std::invalid_argument("route " + method + " " + pattern + ": " + why);
   };
   if (method.empty()) throw bad("empty method");
   if (pattern.empty() || pattern[0] != '/') throw bad("pattern must start with '/'");
   if (!handler) throw bad("empty handler");
-  Route route{method, pattern, {}, std::move(handler)};
+  Route route{method, pattern, {}, std::move(handler), std::move(options)};
   std::set<std::string> names;
   for (std::string_view seg : split_path(pattern)) {
     bool open = seg.find('{') != std::string_view::npos;
@@ -169,6 +170,7 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
   }
   if (best) {
     out.handler = &best->handler;
+    out.options = &best->options;
     for (std::size_t i = 0; i < segments.size(); ++i) {
       const Segment& s = best->segments[i];
       if (s.capture) out.params[s.text] = percent_decode(segments[i], false);

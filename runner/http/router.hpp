@@ -33,15 +33,17 @@ class Router {
  public:
   // Throws std::invalid_argument for a malformed pattern or a duplicate method + pattern:
   // routes are fixed at start-up, so that is a programming error.
-  void add(const std::string& method, const std::string& pattern, Handler handler);
+  void add(const std::string& method, const std::string& pattern, Handler handler,
+           RouteOptions options = {});
 
   struct Match {
     const Handler* handler = nullptr;           // null: answer `error` instead (404 or 405)
+    const RouteOptions* options = nullptr;      // set with handler
     std::map<std::string, std::string> params;  // captures, when handler is set
     Response error;
   };
-  // `path` as in Target::path (still percent-encoded). The returned handler points into this
-  // router, which must outlive its use.
+  // `path` as in Target::path (still percent-encoded). The returned handler and options point
+  // into this router, which must outlive their use.
   Match match(const std::string& method, const std::string& path) const;
 
  private:
@@ -53,6 +55,7 @@ class Router {
     std::string method, pattern;
     std::vector<Segment> segments;
     Handler handler;
+    RouteOptions options;
   };
   std::vector<Route> routes_;
 };

@@ -18,12 +18,15 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
+#include "runner/http/door.hpp"
 #include "runner/http/http.hpp"
 #include "runner/http/router.hpp"
 
@@ -40,6 +43,15 @@ using error_code = boost::system::error_code;
 // still sending, up to this much: closing with unread input makes the kernel send RST, and the
 // client may then lose the error response it has not read yet.
 constexpr std::size_t kMaxDrainBytes = 4 * 1024 * 1024;
+// A request's header (request line and fields) may be this large; over it: 400.
+constexpr std::uint32_t kMaxHeaderBytes = 8 * 1024;
+// Why the read buffer is capped: Beast keeps a chunk-size line (with its extensions) and the
+// trailer in the read buffer until the line ends, and no parser limit applies to them
+// (basic_parser::parse_chunk_header); header_limit covers only the request header. With the
+// cap, an endless line fails with error::buffer_overflow (400) after this many bytes instead of
+// growing the buffer for as long as the client sends. Body bytes do not accumulate here: the
+// parser moves them into the body as they arrive.
+constexpr std::size_t kMaxReadBuffer = 64 * 1024;
 
 std::string_view view(beast::string_view s) {
   return {s.data(), s.size()};
@@ -49,6 +61,23 @@ std::string endpoint_text(const tcp::endpoint& ep) {
   std::string host = ep.address().to_string();
   if (ep.address().is_v6()) host = "[" + host + "]";
   return host + ":" + std::to_string(ep.port());
+}
+
+bool expects_continue(const Request& head) {
+  std::string value = head.header("expect");
+  for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return value == "100-continue";
+}
+
+// A connection refused at accept gets this, best effort, before it is closed.
+const std::string& refusal_text() {
+  static const std::string text = [] {
+    const std::string body = json_error("too many connections, retry later");
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+           "Content-Length: " +
+           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  }();
+  return text;
 }
 
 std::string listen_failure_reason(const error_code& ec) {
@@ -74,9 +103,16 @@ class Session;
 
 // Everything the io thread owns. Server::Impl is this; sessions hold a reference to it.
 struct State {
-  explicit State(Server::Options o) : options(std::move(o)) { link->io = &io; }
+  explicit State(Server::Options o)
+      : options(std::move(o)), counter(options.max_connections, options.max_per_address) {
+    link->io = &io;
+  }
   ~State();
   void accept();
+  // Closes an accepted connection over a cap (io thread).
+  void refuse(tcp::socket& socket);
+  // A session's close: unregisters it and uncounts its connection.
+  void forget(std::uint64_t id, const std::string& address);
   void shutdown();
   // Runs `fn`, reporting what it throws as "<what> threw: <reason>" (io thread).
   void guarded(const char* what, const std::function<void()>& fn);
@@ -97,17 +133,25 @@ struct State {
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions;
   std::uint64_t next_session_id = 0;
   std::set<std::shared_ptr<asio::steady_timer>> timers;
+  ConnectionCounter counter;  // io thread only
+  // Where lingering sessions read what they discard. Shared: its contents are never looked at,
+  // and only the io thread reads into it.
+  std::vector<char> discard = std::vector<char>(64 * 1024);
+  // Server::stats(), written on the io thread.
+  std::atomic<std::size_t> open_connections{0};
+  std::atomic<std::uint64_t> refused_connections{0}, body_bytes_read{0};
 };
 
-// One connection: read a request, run its handler, write the answer, repeat while keep-alive.
+// One connection: read a request's head, decide it (route, body limit, admit), read its body
+// only if admitted, run its handler, write the answer, repeat while keep-alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(State& state, std::uint64_t id, tcp::socket socket)
-      : state_(state), id_(id), stream_(std::move(socket)) {
-    error_code ec;
-    auto peer = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_ = endpoint_text(peer);
-  }
+  Session(State& state, std::uint64_t id, tcp::socket socket, const tcp::endpoint& peer)
+      : state_(state),
+        id_(id),
+        stream_(std::move(socket)),
+        address_(peer.address().to_string()),
+        remote_(endpoint_text(peer)) {}
   void start() { read(); }
   // The handler's answer (io thread). Ignored unless this session is waiting for one.
   void answer(Response response) {
@@ -130,35 +174,29 @@ class Session : public std::enable_shared_from_this<Session> {
     error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();
-    state_.sessions.erase(id_);
+    state_.forget(id_, address_);
   }
 
  private:
+  // Reads the next request's head only: nothing past the blank line is parsed yet.
   void read() {
     parser_.emplace();
-    parser_->body_limit(state_.options.max_body_bytes);
+    parser_->header_limit(kMaxHeaderBytes);
+    // No limit while the head is read (the route's is set in on_head, before any body byte):
+    // Beast would otherwise answer a large Content-Length before we know the route.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(state_.options.read_timeout);
-    bhttp::async_read(
+    bhttp::async_read_header(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+        [self = shared_from_this()](error_code ec, std::size_t) { self->on_head(ec); });
   }
 
-  void on_read(error_code ec) {
-    if (closed_) return;
-    bool malformed = ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
-                     ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
-    if (!ec) {
-      dispatch();
-    } else if (ec == bhttp::error::body_limit) {
-      reject(413, "request body larger than " + std::to_string(state_.options.max_body_bytes) +
-                      " bytes");
-    } else if (malformed) {
-      reject(400, "bad request: " + ec.message());
-    } else {
-      close();  // peer went away, read timeout, or the socket was closed by stop()
-    }
-  }
-
+  void on_head(error_code ec);
+  void read_body();
+  void on_body(error_code ec, std::size_t bytes);
+  void on_read_error(error_code ec);
+  // Answers from the head alone; the body, if one was announced, is never read.
+  void refuse(Response response);
   void dispatch();
   void watch_peer();
   enum class Peek { nothing, data, closed };
@@ -204,7 +242,7 @@ class Session : public std::enable_shared_from_this<Session> {
     drain();
   }
   void drain() {
-    stream_.async_read_some(buffer_.prepare(64 * 1024),
+    stream_.async_read_some(asio::buffer(state_.discard),
                             [self = shared_from_this()](error_code ec, std::size_t n) {
                               self->drained_ += n;
                               if (ec || self->closed_ || self->drained_ > kMaxDrainBytes) {
@@ -218,10 +256,14 @@ class Session : public std::enable_shared_from_this<Session> {
   State& state_;
   std::uint64_t id_;
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  std::string address_;  // the peer's IP, as counted by State::counter
+  std::string remote_;   // the peer's IP and port, for Request::remote
+  beast::flat_buffer buffer_{kMaxReadBuffer};
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Request head_;                                  // the request being read, without its body
+  const Handler* handler_ = nullptr;              // its route's; points into state_.router
+  std::uint64_t body_limit_ = 0;                  // its route's
   bhttp::response<bhttp::string_body> response_;  // must outlive async_write
-  std::string remote_;
   unsigned version_ = 11;
   bool keep_alive_ = false;
   bool awaiting_reply_ = false;
@@ -251,36 +293,101 @@ struct ReplyState {
   std::atomic<bool> done{false};
 };
 
-void Session::dispatch() {
+void Session::on_head(error_code ec) {
+  if (closed_) return;
+  if (ec) return on_read_error(ec);
   auto& msg = parser_->get();
-  Request request;
-  request.method = std::string(view(msg.method_string()));
+  head_ = Request{};
+  head_.method = std::string(view(msg.method_string()));
   Target target = split_target(view(msg.target()));
-  request.path = std::move(target.path);
-  request.query = std::move(target.query);
+  head_.path = std::move(target.path);
+  head_.query = std::move(target.query);
   for (const auto& field : msg) {
     std::string name(view(field.name_string()));
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    request.headers[std::move(name)] = std::string(view(field.value()));
+    head_.headers[std::move(name)] = std::string(view(field.value()));
   }
-  request.body = std::move(msg.body());
-  request.remote = remote_;
+  head_.remote = remote_;
   version_ = msg.version();
   keep_alive_ = msg.keep_alive();
 
-  Router::Match match = state_.router.match(request.method, request.path);
-  if (!match.handler) {
-    send(std::move(match.error));
+  Router::Match match = state_.router.match(head_.method, head_.path);
+  if (match.handler) head_.params = std::move(match.params);
+  HeadDecision decision;
+  try {
+    std::optional<std::uint64_t> length;
+    if (auto l = parser_->content_length()) length = *l;
+    decision = decide_head(match, head_, length, state_.options.max_body_bytes);
+  } catch (const std::exception& e) {
+    decision.answer = error_response(500, std::string("internal error: ") + e.what());
+  } catch (...) {
+    decision.answer = error_response(500, "internal error: unknown exception");
+  }
+  if (decision.answer) return refuse(std::move(*decision.answer));
+  handler_ = match.handler;
+  body_limit_ = decision.body_limit;
+  parser_->body_limit(body_limit_);
+  if (parser_->is_done()) return dispatch();  // no body announced
+  if (version_ == 11 && expects_continue(head_)) {
+    // The client waits for this before sending the body (RFC 9110 10.1.1); Beast does not
+    // send it on its own.
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](error_code wec, std::size_t) {
+                        if (wec || self->closed_) return self->close();
+                        self->read_body();
+                      });
     return;
   }
-  request.params = std::move(match.params);
+  read_body();
+}
+
+void Session::read_body() {
+  bhttp::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](error_code ec, std::size_t bytes) { self->on_body(ec, bytes); });
+}
+
+void Session::on_body(error_code ec, std::size_t bytes) {
+  state_.body_bytes_read += bytes;
+  if (closed_) return;
+  if (ec) return on_read_error(ec);
+  dispatch();
+}
+
+void Session::on_read_error(error_code ec) {
+  bool malformed = ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+                   ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+  if (ec == bhttp::error::body_limit) {
+    reject(413, body_too_large(body_limit_));
+  } else if (ec == bhttp::error::buffer_overflow) {
+    reject(400, "bad request: a chunk line or trailer is longer than " +
+                    std::to_string(kMaxReadBuffer) + " bytes");
+  } else if (malformed) {
+    reject(400, "bad request: " + ec.message());
+  } else {
+    close();  // peer went away, read timeout, or the socket was closed by stop()
+  }
+}
+
+void Session::refuse(Response response) {
+  // A body still to come would be the next request's first bytes: close instead (after the
+  // answer, draining a bounded amount so the client can read it). With no body announced
+  // nothing is left unread and the connection stays as the client asked.
+  if (!parser_->is_done()) keep_alive_ = false;
+  send(std::move(response));
+}
+
+void Session::dispatch() {
+  Request request = std::move(head_);
+  request.body = std::move(parser_->get().body());
   awaiting_reply_ = true;
   peer_closed_ = std::make_shared<std::atomic<bool>>(false);
   request.peer_closed = peer_closed_;
   stream_.expires_never();  // a long-poll may wait far longer than read_timeout
   auto reply_state = std::make_shared<ReplyState>(state_.link, weak_from_this());
   try {
-    (*match.handler)(request, [reply_state](Response r) { reply_state->deliver(std::move(r)); });
+    (*handler_)(request, [reply_state](Response r) { reply_state->deliver(std::move(r)); });
   } catch (const std::exception& e) {
     reply_state->deliver(error_response(500, std::string("internal error: ") + e.what()));
   } catch (...) {
@@ -344,16 +451,46 @@ void State::accept() {
       });
       return;
     }
+    error_code peer_ec;
+    const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+    if (peer_ec) {  // already reset by the peer: nothing to serve
+      socket.close(peer_ec);
+    } else if (!counter.open(peer.address().to_string())) {
+      refuse(socket);
+    }
+    if (!socket.is_open()) {
+      accept();
+      return;
+    }
+    ++open_connections;
     // Why no_delay: a response is one write; Nagle would hold its tail for the client's
     // delayed ACK (~40 ms) on every keep-alive request.
     error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     auto id = next_session_id++;
-    auto session = std::make_shared<Session>(*this, id, std::move(socket));
+    auto session = std::make_shared<Session>(*this, id, std::move(socket), peer);
     sessions.emplace(id, session);
     session->start();
     accept();
   });
+}
+
+void State::refuse(tcp::socket& socket) {
+  ++refused_connections;
+  // Why one non-blocking ::send: a fresh socket's send buffer is empty, so the short answer
+  // goes at once or not at all; the io thread never waits on a client it is turning away.
+  const std::string& text = refusal_text();
+  [[maybe_unused]] ssize_t sent =
+      ::send(socket.native_handle(), text.data(), text.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+void State::forget(std::uint64_t id, const std::string& address) {
+  sessions.erase(id);
+  counter.close(address);
+  --open_connections;
 }
 
 void State::shutdown() {
@@ -412,8 +549,9 @@ Server::Server() : Server(Options{}) {}
 Server::Server(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Server::~Server() = default;
 
-void Server::route(const std::string& method, const std::string& pattern, Handler handler) {
-  impl_->router.add(method, pattern, std::move(handler));
+void Server::route(const std::string& method, const std::string& pattern, Handler handler,
+                   RouteOptions options) {
+  impl_->router.add(method, pattern, std::move(handler), std::move(options));
 }
 
 Result<int> Server::listen(const std::string& host, int port) {
@@ -481,6 +619,15 @@ void Server::run() {
       s.report("io thread work threw a non-standard exception");
     }
   }
+}
+
+Server::Stats Server::stats() const {
+  const State& s = *impl_;
+  Stats out;
+  out.open_connections = s.open_connections.load();
+  out.refused_connections = s.refused_connections.load();
+  out.body_bytes_read = s.body_bytes_read.load();
+  return out;
 }
 
 void Server::stop() {

@@ -31,6 +31,7 @@ http::Response error_response(int status, const std::string& message) {
 http::Response outcome_response(Outcome o, std::string ok_body) {
   switch (o) {
     case Outcome::ok:
+    case Outcome::late:  // recorded: the interrupted apply now has its true outcome
       return json_response(200, std::move(ok_body));
     case Outcome::idempotent:
       return json_response(200, std::move(ok_body));
@@ -111,31 +112,42 @@ void Api::retry_soon() {
   });
 }
 
-std::optional<store::AgentRow> Api::agent(const http::Request& req, const http::Reply& reply) {
+namespace {
+
+const char* const kUnknownAgent = "missing or unknown agent token";
+const char* const kUnknownOperator =
+    "missing or unknown API token (see client.json written by `stackrun up`)";
+
+// 400 naming both versions when an agent request's Stackrun-Protocol is not ours.
+std::optional<http::Response> protocol_refusal(const http::Request& req) {
   const std::string version = req.header("stackrun-protocol");
   const std::string mine = std::to_string(wire::kProtocolVersion);
-  if (version != mine) {
-    reply(error_response(
-        400, version.empty()
-                 ? "missing " + std::string(wire::kProtocolHeader) +
-                       " header: this server speaks "
-                       "protocol " +
-                       mine + "; run the same stackrun version on agents and server"
-                 : "agent speaks protocol " + version + ", this server speaks protocol " + mine +
-                       "; run the same stackrun version on agents and server"));
+  if (version == mine) return std::nullopt;
+  const std::string advice = "; run the same stackrun version on agents and server";
+  return error_response(400, version.empty()
+                                 ? "missing " + std::string(wire::kProtocolHeader) +
+                                       " header: this server speaks protocol " + mine + advice
+                                 : "agent speaks protocol " + version +
+                                       ", this server speaks protocol " + mine + advice);
+}
+
+}  // namespace
+
+std::optional<store::AgentRow> Api::agent(const http::Request& req, const http::Reply& reply) {
+  if (auto refused = protocol_refusal(req)) {
+    reply(*refused);
     return std::nullopt;
   }
   const std::string token = bearer_token(req);
   auto a = token.empty() ? std::nullopt : store.agent_by_token_hash(sha256_hex(token));
-  if (!a) reply(error_response(401, "missing or unknown agent token"));
+  if (!a) reply(error_response(401, kUnknownAgent));
   return a;
 }
 
 bool Api::operator_ok(const http::Request& req, const http::Reply& reply) {
   const std::string token = bearer_token(req);
   if (!token.empty() && store.api_token_exists(sha256_hex(token))) return true;
-  reply(error_response(401,
-                       "missing or unknown API token (see client.json written by `stackrun up`)"));
+  reply(error_response(401, kUnknownOperator));
   return false;
 }
 
@@ -190,13 +202,13 @@ std::optional<wire::LogPage> Api::log_page(Id run, Id after, const std::string& 
   // Read the status before the chunks: a run seen finished here has all its chunks stored, so
   // `done` can never hide a chunk written after this read.
   const auto row = store.run(run);
-  const auto chunks = store.chunks_after(run, after, stack, kLogPageChunks);
+  const auto rows = store.chunks_after(run, after, stack, kLogPageChunks, kLogPageBytes);
   wire::LogPage page;
   page.status = row->status;
-  page.done = core::is_terminal(row->status) && static_cast<int>(chunks.size()) < kLogPageChunks;
-  if (chunks.empty() && !page.done && !answer_empty) return std::nullopt;
+  page.done = core::is_terminal(row->status) && !rows.more;
+  if (rows.chunks.empty() && !page.done && !answer_empty) return std::nullopt;
   page.next = after;
-  for (const auto& c : chunks) {
+  for (const auto& c : rows.chunks) {
     page.chunks.push_back({c.id, c.label, c.stream, c.data});
     page.next = c.id;
   }
@@ -290,6 +302,47 @@ void start_timers(Api& api) {
   api.after_change();
 }
 
+namespace {
+
+// Body limits per route: a refused body is never read (413 from its Content-Length, or once a
+// chunked body passes it). A finish report carries capped verdict strings; a log batch is
+// shipped in pieces far below its limit.
+constexpr std::size_t kSmallBody = 64 * 1024;
+constexpr std::size_t kFinishBody = 256 * 1024;
+constexpr std::size_t kLogsBody = 4 * 1024 * 1024;
+
+// The door of an agent route (protocol version, then agent token) or an operator route
+// (operator token), decided from the headers before the body is read. The handlers check again
+// (they need the agent's row); a request refused here never reaches them. Runs on the io
+// thread: the token lookups are indexed reads.
+http::RouteOptions door(std::weak_ptr<Api> weak, bool agent_route, std::size_t max_body) {
+  http::RouteOptions o;
+  o.max_body_bytes = max_body;
+  o.admit = [weak, agent_route](const http::Request& head) -> std::optional<http::Response> {
+    auto self = weak.lock();
+    if (!self) return std::nullopt;  // the handler answers (or drops the reply: 500)
+    try {
+      if (agent_route) {
+        if (auto refused = protocol_refusal(head)) return refused;
+      }
+      const std::string token = bearer_token(head);
+      const bool known =
+          !token.empty() &&
+          (agent_route ? self->store.agent_by_token_hash(sha256_hex(token)).has_value()
+                       : self->store.api_token_exists(sha256_hex(token)));
+      if (known) return std::nullopt;
+      return error_response(401, agent_route ? kUnknownAgent : kUnknownOperator);
+    } catch (const store::DbError& e) {
+      self->log(std::string("store error checking a token: ") + e.what());
+      if (e.read_only()) self->reopen_store();
+      return error_response(503, std::string("store unavailable, retry later: ") + e.what());
+    }
+  };
+  return o;
+}
+
+}  // namespace
+
 std::shared_ptr<Api> install_routes(http::Server& http, store::Store& store,
                                     Coordinator& coordinator, RunWorker& worker,
                                     std::function<Millis()> clock, ApiOptions options) {
@@ -307,21 +360,29 @@ std::shared_ptr<Api> install_routes(http::Server& http, store::Store& store,
       if (auto self = weak.lock()) ((*self).*fn)(req, std::move(reply));
     };
   };
-  http.route("GET", "/api/v1/health", [](const http::Request&, http::Reply reply) {
-    reply(json_response(200, wire::encode(wire::Health{})));
-  });
-  http.route("POST", "/api/v1/agent/claim", bind_async(&Api::claim));
-  http.route("POST", "/api/v1/agent/start", bind(&Api::start));
-  http.route("POST", "/api/v1/agent/heartbeat", bind(&Api::heartbeat));
-  http.route("POST", "/api/v1/agent/logs", bind(&Api::logs));
-  http.route("POST", "/api/v1/agent/finish", bind(&Api::finish));
-  http.route("POST", "/api/v1/repos", bind(&Api::add_repo));
-  http.route("POST", "/api/v1/agents", bind(&Api::add_agent));
-  http.route("POST", "/api/v1/runs", bind_async(&Api::trigger));
-  http.route("GET", "/api/v1/runs", bind(&Api::list_runs));
-  http.route("GET", "/api/v1/runs/{id}", bind(&Api::show_run));
-  http.route("GET", "/api/v1/runs/{id}/logs", bind_async(&Api::run_logs));
-  http.route("POST", "/api/v1/runs/{id}/cancel", bind(&Api::cancel));
+  const auto agent_door = [weak](std::size_t max_body) { return door(weak, true, max_body); };
+  const auto operator_door = [weak](std::size_t max_body) { return door(weak, false, max_body); };
+  http::RouteOptions open;
+  open.max_body_bytes = kSmallBody;
+  http.route(
+      "GET", "/api/v1/health",
+      [](const http::Request&, http::Reply reply) {
+        reply(json_response(200, wire::encode(wire::Health{})));
+      },
+      open);
+  http.route("POST", "/api/v1/agent/claim", bind_async(&Api::claim), agent_door(kSmallBody));
+  http.route("POST", "/api/v1/agent/start", bind(&Api::start), agent_door(kSmallBody));
+  http.route("POST", "/api/v1/agent/heartbeat", bind(&Api::heartbeat), agent_door(kSmallBody));
+  http.route("POST", "/api/v1/agent/logs", bind(&Api::logs), agent_door(kLogsBody));
+  http.route("POST", "/api/v1/agent/finish", bind(&Api::finish), agent_door(kFinishBody));
+  http.route("POST", "/api/v1/repos", bind(&Api::add_repo), operator_door(kSmallBody));
+  http.route("POST", "/api/v1/agents", bind(&Api::add_agent), operator_door(kSmallBody));
+  http.route("POST", "/api/v1/runs", bind_async(&Api::trigger), operator_door(kSmallBody));
+  http.route("GET", "/api/v1/runs", bind(&Api::list_runs), operator_door(kSmallBody));
+  http.route("GET", "/api/v1/runs/{id}", bind(&Api::show_run), operator_door(kSmallBody));
+  http.route("GET", "/api/v1/runs/{id}/logs", bind_async(&Api::run_logs),
+             operator_door(kSmallBody));
+  http.route("POST", "/api/v1/runs/{id}/cancel", bind(&Api::cancel), operator_door(kSmallBody));
   return api;
 }
 

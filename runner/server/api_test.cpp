@@ -314,5 +314,91 @@ TEST(Api, AnUnconfirmedOfferGoesToTheNextAgentAfterItExpires) {
   EXPECT_GT(offer->epoch, wire::decode_offer(first->body)->epoch);
 }
 
+// The door: each route is refused from its headers (route, protocol, token, body limit) while
+// the client has sent no body byte; raw sockets, since curl would send the body regardless.
+TEST(Api, RefusedRequestsAreAnsweredBeforeTheirBodyIsSent) {
+  using http::test_support::body_of;
+  using http::test_support::RawConnection;
+  using http::test_support::status_line;
+  using http::test_support::upload_head;
+  Cluster c;
+  const std::string v2 = "Stackrun-Protocol: " + std::to_string(wire::kProtocolVersion) + "\r\n";
+  const std::string agent = "Authorization: Bearer " + c.agent_token + "\r\n";
+  const std::string op = "Authorization: Bearer " + c.op_token + "\r\n";
+  struct Row {
+    std::string path, headers;
+    std::size_t length;
+    std::string want_status, want_error;
+  };
+  const std::string four_mib_status = "HTTP/1.1 401 Unauthorized";
+  const Row rows[] = {
+      {"/api/v1/agent/logs", v2, 4 << 20, four_mib_status, "missing or unknown agent token"},
+      {"/api/v1/agent/logs", v2 + "Authorization: Bearer forged\r\n", 4 << 20, four_mib_status,
+       "missing or unknown agent token"},
+      // An operator token is not an agent token, and the other way round.
+      {"/api/v1/agent/finish", v2 + op, 200 << 10, four_mib_status,
+       "missing or unknown agent token"},
+      {"/api/v1/runs", agent, 60 << 10, four_mib_status,
+       "missing or unknown API token (see client.json written by `stackrun up`)"},
+      {"/api/v1/agents", "", 60 << 10, four_mib_status,
+       "missing or unknown API token (see client.json written by `stackrun up`)"},
+      {"/api/v1/agent/claim", agent, 1000, "HTTP/1.1 400 Bad Request",
+       "missing Stackrun-Protocol header: this server speaks protocol 2; run the same stackrun "
+       "version on agents and server"},
+      {"/api/v1/nope", agent + v2, 4 << 20, "HTTP/1.1 404 Not Found",
+       "no route for POST /api/v1/nope"},
+      // Per-route limits, with valid credentials.
+      {"/api/v1/agent/finish", agent + v2, (256 << 10) + 1, "HTTP/1.1 413 Payload Too Large",
+       "request body larger than 262144 bytes"},
+      {"/api/v1/agent/heartbeat", agent + v2, (64 << 10) + 1, "HTTP/1.1 413 Payload Too Large",
+       "request body larger than 65536 bytes"},
+      {"/api/v1/agent/logs", agent + v2, (4 << 20) + 1, "HTTP/1.1 413 Payload Too Large",
+       "request body larger than 4194304 bytes"},
+      {"/api/v1/runs", op, (64 << 10) + 1, "HTTP/1.1 413 Payload Too Large",
+       "request body larger than 65536 bytes"},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.path + " " + std::to_string(row.length) + " " + row.headers);
+    RawConnection conn(c.live.port());
+    ASSERT_TRUE(conn.send(upload_head(row.path, row.length, row.headers)));
+    const std::string raw = conn.read_until_close();
+    EXPECT_EQ(status_line(raw), row.want_status) << raw;
+    EXPECT_EQ(wire::error_text(body_of(raw)), row.want_error) << raw;
+  }
+  EXPECT_EQ(c.live.server.stats().body_bytes_read, 0u);
+
+  // Positive control: the same head with the agent's token waits for the body and stores it.
+  const Id run = c.push();
+  auto client = c.agent(c.agent_token);
+  auto offer = wire::decode_offer(claim(*client, 0)->body);
+  ASSERT_TRUE(offer);
+  const wire::AttemptRef ref{offer->attempt_id, offer->epoch};
+  ASSERT_EQ(client->request("POST", "/api/v1/agent/start", wire::encode(ref))->status, 200);
+  const std::string body =
+      wire::encode(wire::LogBatch{ref.attempt_id, ref.epoch, {{0, "Apply complete!\n"}}});
+  const auto read_before = c.live.server.stats().body_bytes_read;
+  RawConnection logs(c.live.port());
+  ASSERT_TRUE(logs.send(
+      upload_head("/api/v1/agent/logs", body.size(), agent + v2 + "Connection: close\r\n")));
+  ASSERT_TRUE(logs.send(body));
+  const std::string raw = logs.read_until_close();
+  EXPECT_EQ(status_line(raw), "HTTP/1.1 200 OK") << raw;
+  EXPECT_EQ(body_of(raw), wire::encode(wire::LogAck{1}));
+  EXPECT_EQ(c.live.server.stats().body_bytes_read - read_before, body.size());
+  auto page = wire::decode_log_page(
+      c.operator_client()->request("GET", "/api/v1/runs/" + std::to_string(run) + "/logs")->body);
+  ASSERT_TRUE(page);
+  std::string text;
+  for (const auto& chunk : page->chunks) text += chunk.data;
+  EXPECT_NE(text.find("Apply complete!\n"), std::string::npos) << text;
+}
+
+TEST(Api, HealthNeedsNoToken) {
+  Cluster c;
+  auto r = http::Client(c.live.url()).request("GET", "/api/v1/health");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
 }  // namespace
 }  // namespace stackrun::server
