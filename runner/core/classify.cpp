@@ -227,11 +227,58 @@ std::optional<std::size_t> plan_summary(const NormalisedOutput& n) {
 
 void set_line(Verdict& v, const NormalisedOutput& n, std::optional<std::size_t> idx) {
   if (!idx) return;
-  v.line = std::string(trim(n.line(*idx)));
+  v.line = cap_text(trim(n.line(*idx)), kMaxVerdictLine);  // never copies a 50 MB line whole
   v.line_no = n.raw_line_no[*idx];
 }
 
+// 5612340 -> "5,612,340".
+std::string with_commas(std::size_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+bool is_continuation_byte(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+// The longest head of `text` of at most `n` bytes that does not end inside a UTF-8 character.
+std::size_t head_at_boundary(std::string_view text, std::size_t n) {
+  if (n >= text.size()) return text.size();
+  // A character is at most 4 bytes: step back over at most 3 continuation bytes.
+  for (std::size_t back = 0; back < 3 && n > 0 && is_continuation_byte(text[n]); ++back) --n;
+  return n;
+}
+
+std::string cut_marker(std::size_t cut) {
+  return "\xE2\x80\xA6 [cut: " + with_commas(cut) + " bytes]";  // "…"
+}
+
 }  // namespace
+
+std::string cap_text(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  // The marker is sized for the most bytes that can be cut: the real count has no more digits.
+  const std::size_t widest = cut_marker(text.size()).size();
+  if (max_bytes <= widest) return std::string(text.substr(0, head_at_boundary(text, max_bytes)));
+  const std::size_t head = head_at_boundary(text, max_bytes - widest);
+  return std::string(text.substr(0, head)) + cut_marker(text.size() - head);
+}
+
+Verdict cap_verdict(Verdict v) {
+  if (v.rule.size() > kMaxRuleId) v.rule = cap_text(v.rule, kMaxRuleId);
+  if (v.line.size() > kMaxVerdictLine) v.line = cap_text(v.line, kMaxVerdictLine);
+  if (v.lock) {
+    for (std::string* f : {&v.lock->id, &v.lock->path, &v.lock->operation, &v.lock->who,
+                           &v.lock->version, &v.lock->created, &v.lock->info})
+      if (f->size() > kMaxLockField) *f = cap_text(*f, kMaxLockField);
+  }
+  return v;
+}
 
 struct Classifier::Impl {
   std::vector<CompiledRule> rules;  // lock rules, then transient, then fatal; built-ins first
@@ -319,13 +366,13 @@ Verdict Classifier::classify(std::string_view output, int exit_code,
     if (v.cls == Class::drift) idx = plan_summary(norm);
     set_line(v, norm, idx ? idx : last_non_blank(norm));
     if (v.cls == Class::lock) v.lock = norm.lock;
-    return v;
+    return cap_verdict(std::move(v));
   }
   if (exit_code == 0) {
     v.cls = Class::success;
     v.rule = "exit:0";
     set_line(v, norm, last_non_blank(norm));
-    return v;
+    return cap_verdict(std::move(v));
   }
   if (impl_) {
     if (const auto m = impl_->match_text(norm.text)) {
@@ -334,7 +381,7 @@ Verdict Classifier::classify(std::string_view output, int exit_code,
       v.rule = rule.id;
       set_line(v, norm, norm.line_count() ? std::optional(norm.line_at(m->offset)) : std::nullopt);
       if (v.cls == Class::lock) v.lock = norm.lock;
-      return v;
+      return cap_verdict(std::move(v));
     }
   }
   v.cls = Class::fatal;
@@ -342,12 +389,12 @@ Verdict Classifier::classify(std::string_view output, int exit_code,
     if (e.code != exit_code) continue;
     v.rule = e.id;
     v.line = e.text;
-    return v;
+    return cap_verdict(std::move(v));
   }
   v.rule = "builtin.unknown";
   const auto err = last_line(norm, contains_error);
   set_line(v, norm, err ? err : last_non_blank(norm));
-  return v;
+  return cap_verdict(std::move(v));
 }
 
 }  // namespace stackrun::core

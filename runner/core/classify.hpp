@@ -11,6 +11,11 @@
 // in that paragraph, not at an unrelated "provider" earlier in the log. A pattern that must
 // cross a break says so explicitly: "\n\n" or "[\s\S]*". Other dots (".", ".{2}") are as
 // written. Applies to built-in and extra rules alike.
+//
+// Verdicts are bounded: a verdict is stored with its attempt and sent in /agent/finish, so its
+// strings are capped (cap_verdict) whatever the output: the deciding line at kMaxVerdictLine
+// bytes, each lock field at kMaxLockField, the rule id at kMaxRuleId.
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,6 +26,20 @@
 #include "runner/core/verdict.hpp"
 
 namespace stackrun::core {
+
+// Caps of a verdict's strings, in bytes, marker included.
+inline constexpr std::size_t kMaxVerdictLine = 4096;
+inline constexpr std::size_t kMaxLockField = 1024;
+inline constexpr std::size_t kMaxRuleId = 256;
+
+// `text` itself when it holds at most `max_bytes`; else its head, cut at a UTF-8 character
+// boundary, and the marker "… [cut: 5,612,340 bytes]" naming how many bytes were left out,
+// at most `max_bytes` in all (below the marker's own size: the head alone).
+std::string cap_text(std::string_view text, std::size_t max_bytes);
+
+// `v` with its rule, line and every lock field capped as above. The classifier's verdicts are
+// already capped; the server caps what an agent reports again (an agent may be old or hostile).
+Verdict cap_verdict(Verdict v);
 
 // One classification rule: an RE2 pattern that, when it matches, gives `cls`.
 struct RuleSpec {

@@ -88,6 +88,8 @@ std::string_view to_string(Outcome o) {
       return "forbidden";
     case Outcome::not_found:
       return "not_found";
+    case Outcome::late:
+      return "late";
   }
   return "?";
 }
@@ -110,9 +112,18 @@ Outcome check_finish(const AttemptFacts& a, const JobView& job, std::int64_t age
                      std::int64_t epoch) {
   if (a.agent_id != agent_id) return Outcome::forbidden;
   if (a.status == AttemptStatus::finished && a.epoch == epoch) return Outcome::idempotent;
+  if (a.status == AttemptStatus::interrupted && a.epoch == epoch &&
+      job.status == JobStatus::interrupted && job.kind == JobKind::apply)
+    return Outcome::late;
   if (a.status != AttemptStatus::running || a.epoch != epoch) return Outcome::stale;
   if (job.status != JobStatus::running) return Outcome::stale;
   return Outcome::ok;
+}
+
+Outcome check_logs(const AttemptFacts& a, std::int64_t agent_id, std::int64_t epoch) {
+  if (a.agent_id != agent_id) return Outcome::forbidden;
+  const bool current = a.status == AttemptStatus::offered || a.status == AttemptStatus::running;
+  return a.epoch == epoch && current ? Outcome::ok : Outcome::stale;
 }
 
 bool Effects::wakes_claims() const {
@@ -161,8 +172,43 @@ Effects on_finish(const RunFacts& run, const std::vector<JobView>& run_jobs,
   return fx;
 }
 
+Effects on_late_finish(const RunFacts& run, const std::vector<JobView>& run_jobs,
+                       const AttemptFacts& attempt, const FinishFacts& report,
+                       const std::vector<AttemptRecord>& prior, Millis now,
+                       const JitterSource& jitter) {
+  Effects fx;
+  std::vector<JobView> jobs = run_jobs;
+  const JobView job = *find_job(jobs, attempt.job_id);
+  fx.attempts.push_back(
+      {attempt.id, attempt.epoch, AttemptStatus::interrupted, AttemptStatus::finished, 0});
+  fx.events.push_back(LateReport{job.id, attempt.n, attempt.agent});
+  if (report.stopped) {
+    end_job(fx, jobs, run, job, JobStatus::cancelled,
+            "stopped on request (exit " + std::to_string(report.exit_code) + ", reported late)");
+  } else {
+    std::vector<AttemptRecord> history = prior;
+    history.push_back({report.verdict.cls, to_time(now)});
+    Action action = decide(report.verdict, history, run.policy, to_time(now), jitter);
+    JobStatus next = status_after(action.kind);
+    if (next == JobStatus::queued) {
+      next = JobStatus::failed;
+      action.reason = "reported late, not retried: " + action.reason;
+    }
+    fx.events.push_back(VerdictReached{job.id, report.verdict, action, next, 0});
+    end_job(fx, jobs, run, job, next, action.reason);
+  }
+  if (!is_terminal(run.status)) {
+    settle_into(fx, run, jobs);
+  } else if (const auto outcome = run_outcome(jobs); outcome && *outcome != run.status) {
+    const std::string summary = run_summary(jobs);
+    fx.run = RunChange{run.status, *outcome, summary};
+    fx.events.push_back(RunCorrected{run.status, *outcome, summary});
+  }
+  return fx;
+}
+
 Effects on_expired(const RunFacts& run, const std::vector<JobView>& run_jobs,
-                   const AttemptFacts& attempt) {
+                   const AttemptFacts& attempt, int lost_before) {
   Effects fx;
   std::vector<JobView> jobs = run_jobs;
   const JobView job = *find_job(jobs, attempt.job_id);
@@ -177,10 +223,16 @@ Effects on_expired(const RunFacts& run, const std::vector<JobView>& run_jobs,
   } else if (job.kind == JobKind::plan) {
     fx.attempts.push_back(
         {attempt.id, attempt.epoch, AttemptStatus::running, AttemptStatus::lost, 0});
+    const std::string lost = "agent " + attempt.agent +
+                             " stopped heartbeating during plan attempt " +
+                             std::to_string(attempt.n);
     if (cancelled) {
-      end_job(fx, jobs, run, job, JobStatus::cancelled,
-              "agent " + attempt.agent + " stopped heartbeating during plan attempt " +
-                  std::to_string(attempt.n));
+      end_job(fx, jobs, run, job, JobStatus::cancelled, lost);
+    } else if (lost_before + 1 >= kMaxLostPlanAttempts) {
+      end_job(fx, jobs, run, job, JobStatus::failed,
+              lost + "; its agent was lost " + std::to_string(lost_before + 1) +
+                  " times, not requeued again (look for agents killed by memory or output "
+                  "limits)");
     } else {
       fx.events.push_back(PlanRequeued{job.id, attempt.agent});
       change_job(fx, jobs, job, JobStatus::queued,

@@ -45,8 +45,10 @@ struct FinishFacts {
 
 // How a request about an attempt is answered. ok: go ahead; idempotent: already done, answer
 // success again; stale: the attempt is no longer this agent's under that epoch (fenced);
-// forbidden: another agent's attempt; not_found: no such attempt.
-enum class Outcome { ok, idempotent, stale, forbidden, not_found };
+// forbidden: another agent's attempt; not_found: no such attempt; late: the report of an apply
+// the server marked interrupted when its agent went silent, from that agent under that epoch
+// (on_late_finish records its true outcome).
+enum class Outcome { ok, idempotent, stale, forbidden, not_found, late };
 std::string_view to_string(Outcome o);
 
 // Fencing checks. `agent_id` and `epoch` come from the request.
@@ -54,6 +56,10 @@ Outcome check_start(const AttemptFacts& a, std::int64_t agent_id, std::int64_t e
 Outcome check_heartbeat(const AttemptFacts& a, std::int64_t agent_id, std::int64_t epoch);
 Outcome check_finish(const AttemptFacts& a, const JobView& job, std::int64_t agent_id,
                      std::int64_t epoch);
+// Log chunks are taken only while the attempt is current: offered or running under `epoch`.
+// Once it is finished, lost, interrupted or claimed again, its agent's late output is refused
+// (stale), so a fenced agent cannot add to an attempt that is over.
+Outcome check_logs(const AttemptFacts& a, std::int64_t agent_id, std::int64_t epoch);
 
 // ---------------------------------------------------------------- effects
 
@@ -124,8 +130,19 @@ struct RunEnded {
   RunStatus status = RunStatus::success;
   std::string summary;
 };
+// An interrupted apply's agent came back and reported how it ended.
+struct LateReport {
+  std::int64_t job_id = 0;
+  int n = 1;
+  std::string agent;
+};
+// A finished run's outcome changed (a late report): `from` was recorded first.
+struct RunCorrected {
+  RunStatus from = RunStatus::failed, to = RunStatus::success;
+  std::string summary;
+};
 using Event = std::variant<AttemptStarted, OfferExpired, VerdictReached, JobEnded, PlanRequeued,
-                           CancelRequested, RunEnded>;
+                           CancelRequested, RunEnded, LateReport, RunCorrected>;
 
 // The run log line an event leaves ("" for none), and the job it belongs to (nullopt: the run).
 struct EventLine {
@@ -164,11 +181,29 @@ Effects on_finish(const RunFacts& run, const std::vector<JobView>& run_jobs,
                   const AttemptFacts& attempt, const FinishFacts& report,
                   const std::vector<AttemptRecord>& prior, Millis now, const JitterSource& jitter);
 
+// The report of an apply marked interrupted (check_finish() == late): its agent died or went
+// silent for a lease, and a restarted agent found the step's outcome on disk. The attempt
+// becomes finished with the verdict; the job takes the outcome the policy gives, except that a
+// late report is never retried (a retry or lock wait becomes failed: the step ran long ago and
+// nobody watched it); a success records the applied commit. A run still going is settled as
+// usual; a finished run whose outcome changes is corrected (RunCorrected). Never anything else:
+// jobs that already ran on are not re-run.
+Effects on_late_finish(const RunFacts& run, const std::vector<JobView>& run_jobs,
+                       const AttemptFacts& attempt, const FinishFacts& report,
+                       const std::vector<AttemptRecord>& prior, Millis now,
+                       const JitterSource& jitter);
+
+// How many times a plan's agent may be lost before the plan fails instead of being requeued:
+// a plan that kills whatever agent runs it (memory, output) must not be requeued forever.
+inline constexpr int kMaxLostPlanAttempts = 3;
+
 // A lease (running) or an offer (offered) ran out. Offer: nothing ran, the job is queued again
-// (applies too) unless the run is cancelled. Running plan: lost, requeued (unless cancelled).
-// Running apply: interrupted, terminal, never re-run on its own. Then the run is settled.
+// (applies too) unless the run is cancelled. Running plan: lost, requeued (unless cancelled),
+// or failed when this is its kMaxLostPlanAttempts-th lost attempt (`lost_before` counts the
+// job's earlier attempts in status lost). Running apply: interrupted, terminal, never re-run on
+// its own. Then the run is settled.
 Effects on_expired(const RunFacts& run, const std::vector<JobView>& run_jobs,
-                   const AttemptFacts& attempt);
+                   const AttemptFacts& attempt, int lost_before);
 
 // Cancel at `level`: pending and queued jobs are cancelled, offers not yet started are
 // withdrawn; running steps finish (graceful) or are asked to stop via the heartbeat (force).

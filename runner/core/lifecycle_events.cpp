@@ -54,6 +54,17 @@ EventLine line_of(const RunEnded& e) {
   return {std::nullopt, "run " + std::string(to_string(e.status)) + ": " + e.summary};
 }
 
+EventLine line_of(const LateReport& e) {
+  return {e.job_id, "late report: agent " + e.agent + " came back and reported apply attempt " +
+                        std::to_string(e.n) + ", which had been marked interrupted"};
+}
+
+EventLine line_of(const RunCorrected& e) {
+  return {std::nullopt, "run " + std::string(to_string(e.to)) + " (was " +
+                            std::string(to_string(e.from)) +
+                            " before a late report): " + e.summary};
+}
+
 }  // namespace
 
 EventLine describe(const Event& e) {

@@ -79,37 +79,47 @@ const JobChange* change_of(const Effects& fx, std::int64_t job_id) {
 TEST(Fencing, Table) {
   const JobView running = job(1, "s/a", "t", JobStatus::running);
   const JobView queued = job(1, "s/a", "t", JobStatus::queued);
+  const JobView interrupted = job(1, "s/a", "t", JobStatus::interrupted);
   struct Case {
     const char* name;
     AttemptStatus status;
     std::int64_t agent, epoch;
-    Outcome start, heartbeat, finish;
+    Outcome start, heartbeat, finish, logs;
     const JobView* job;
   };
+  const Outcome ok = Outcome::ok, stale = Outcome::stale, forbidden = Outcome::forbidden;
   const std::vector<Case> cases = {
-      {"offered, right agent and epoch", AttemptStatus::offered, 5, 4, Outcome::ok, Outcome::stale,
-       Outcome::stale, &running},
-      {"running", AttemptStatus::running, 5, 4, Outcome::idempotent, Outcome::ok, Outcome::ok,
+      {"offered, right agent and epoch", AttemptStatus::offered, 5, 4, ok, stale, stale, ok,
        &running},
-      {"running, older epoch", AttemptStatus::running, 5, 3, Outcome::stale, Outcome::stale,
-       Outcome::stale, &running},
-      {"running, another agent", AttemptStatus::running, 6, 4, Outcome::forbidden,
-       Outcome::forbidden, Outcome::forbidden, &running},
-      {"finished: a repeated report", AttemptStatus::finished, 5, 4, Outcome::stale, Outcome::stale,
-       Outcome::idempotent, &running},
-      {"finished under another epoch", AttemptStatus::finished, 5, 9, Outcome::stale,
-       Outcome::stale, Outcome::stale, &running},
-      {"interrupted", AttemptStatus::interrupted, 5, 4, Outcome::stale, Outcome::stale,
-       Outcome::stale, &running},
-      {"lost", AttemptStatus::lost, 5, 4, Outcome::stale, Outcome::stale, Outcome::stale, &running},
-      {"job no longer running", AttemptStatus::running, 5, 4, Outcome::idempotent, Outcome::ok,
-       Outcome::stale, &queued},
+      {"running", AttemptStatus::running, 5, 4, Outcome::idempotent, ok, ok, ok, &running},
+      {"running, older epoch", AttemptStatus::running, 5, 3, stale, stale, stale, stale, &running},
+      {"running, another agent", AttemptStatus::running, 6, 4, forbidden, forbidden, forbidden,
+       forbidden, &running},
+      {"finished: a repeated report", AttemptStatus::finished, 5, 4, stale, stale,
+       Outcome::idempotent, stale, &running},
+      {"finished under another epoch", AttemptStatus::finished, 5, 9, stale, stale, stale, stale,
+       &running},
+      {"finished, another agent", AttemptStatus::finished, 6, 4, forbidden, forbidden, forbidden,
+       forbidden, &running},
+      {"interrupted", AttemptStatus::interrupted, 5, 4, stale, stale, stale, stale, &running},
+      // The agent of an interrupted apply came back: its report is taken (on_late_finish), its
+      // output is not (the log is closed).
+      {"interrupted apply: late report", AttemptStatus::interrupted, 5, 4, stale, stale,
+       Outcome::late, stale, &interrupted},
+      {"interrupted apply, older epoch", AttemptStatus::interrupted, 5, 3, stale, stale, stale,
+       stale, &interrupted},
+      {"interrupted apply, another agent", AttemptStatus::interrupted, 6, 4, forbidden, forbidden,
+       forbidden, forbidden, &interrupted},
+      {"lost", AttemptStatus::lost, 5, 4, stale, stale, stale, stale, &running},
+      {"job no longer running", AttemptStatus::running, 5, 4, Outcome::idempotent, ok, stale, ok,
+       &queued},
   };
   for (const auto& c : cases) {
     AttemptFacts a = attempt(1, c.status);
     EXPECT_EQ(check_start(a, c.agent, c.epoch), c.start) << c.name;
     EXPECT_EQ(check_heartbeat(a, c.agent, c.epoch), c.heartbeat) << c.name;
     EXPECT_EQ(check_finish(a, *c.job, c.agent, c.epoch), c.finish) << c.name;
+    EXPECT_EQ(check_logs(a, c.agent, c.epoch), c.logs) << c.name;
   }
 }
 
@@ -342,7 +352,7 @@ TEST(OnFinish, AFinishedRunIsNeverEndedTwice) {
 
 TEST(OnExpired, AnUnconfirmedOfferRequeuesEvenAnApply) {
   const auto fx = on_expired(run(RunStatus::queued), {job(1, "s/a", "t", JobStatus::running)},
-                             attempt(1, AttemptStatus::offered));
+                             attempt(1, AttemptStatus::offered), 0);
   ASSERT_EQ(fx.attempts.size(), 1u);
   EXPECT_FALSE(fx.attempts[0].to);  // removed: nothing ran
   ASSERT_TRUE(change_of(fx, 1));
@@ -358,7 +368,7 @@ TEST(OnExpired, AnUnconfirmedOfferRequeuesEvenAnApply) {
 TEST(OnExpired, AnUnconfirmedOfferOfACancelledRunIsCancelled) {
   const auto fx =
       on_expired(run(RunStatus::queued, CancelLevel::graceful),
-                 {job(1, "s/a", "t", JobStatus::running)}, attempt(1, AttemptStatus::offered));
+                 {job(1, "s/a", "t", JobStatus::running)}, attempt(1, AttemptStatus::offered), 0);
   EXPECT_EQ(change_of(fx, 1)->to, JobStatus::cancelled);
   ASSERT_TRUE(fx.run);
   EXPECT_EQ(fx.run->to, RunStatus::cancelled);
@@ -366,7 +376,7 @@ TEST(OnExpired, AnUnconfirmedOfferOfACancelledRunIsCancelled) {
 
 TEST(OnExpired, ALostPlanIsRequeued) {
   const auto fx =
-      on_expired(run(), {job(1, "s/a", "t", JobStatus::running, JobKind::plan)}, attempt(1));
+      on_expired(run(), {job(1, "s/a", "t", JobStatus::running, JobKind::plan)}, attempt(1), 0);
   EXPECT_EQ(fx.attempts[0].to, AttemptStatus::lost);
   EXPECT_EQ(change_of(fx, 1)->to, JobStatus::queued);
   EXPECT_EQ(lines(fx),
@@ -374,17 +384,50 @@ TEST(OnExpired, ALostPlanIsRequeued) {
   EXPECT_FALSE(fx.run);
 }
 
+// A plan whose agent keeps dying (out of memory on its output, say) is requeued a bounded
+// number of times, then fails with a reason naming the count: never requeued forever.
+TEST(OnExpired, ALostPlanIsRequeuedABoundedNumberOfTimes) {
+  struct Case {
+    int lost_before;
+    JobStatus to;
+  };
+  const Case cases[] = {{0, JobStatus::queued},
+                        {1, JobStatus::queued},
+                        {kMaxLostPlanAttempts - 1, JobStatus::failed},
+                        {kMaxLostPlanAttempts + 4, JobStatus::failed}};
+  static_assert(kMaxLostPlanAttempts == 3);
+  for (const auto& c : cases) {
+    const auto fx =
+        on_expired(run(), {job(1, "s/a", "t", JobStatus::running, JobKind::plan)},
+                   attempt(1, AttemptStatus::running, c.lost_before + 1), c.lost_before);
+    EXPECT_EQ(fx.attempts[0].to, AttemptStatus::lost) << c.lost_before;
+    ASSERT_TRUE(change_of(fx, 1)) << c.lost_before;
+    EXPECT_EQ(change_of(fx, 1)->to, c.to) << c.lost_before;
+    EXPECT_EQ(fx.run.has_value(), c.to == JobStatus::failed) << c.lost_before;
+  }
+  const auto fx = on_expired(run(), {job(1, "s/a", "t", JobStatus::running, JobKind::plan)},
+                             attempt(1, AttemptStatus::running, 3), 2);
+  const std::string reason =
+      "agent agent-1 stopped heartbeating during plan attempt 3; its agent was lost 3 times, not "
+      "requeued again (look for agents killed by memory or output limits)";
+  EXPECT_EQ(change_of(fx, 1)->reason, reason);
+  EXPECT_EQ(lines(fx), (std::vector<std::string>{"failed: " + reason,
+                                                 "run failed: 0 ok, 0 skipped, 1 failed"}));
+}
+
 TEST(OnExpired, ALostPlanOfACancelledRunIsCancelled) {
   const auto fx = on_expired(run(RunStatus::running, CancelLevel::graceful),
                              {job(1, "s/a", "t", JobStatus::running, JobKind::plan)},
-                             attempt(1, AttemptStatus::running, 2));
+                             attempt(1, AttemptStatus::running, 2), 1);
   EXPECT_EQ(fx.attempts[0].to, AttemptStatus::lost);
   EXPECT_EQ(change_of(fx, 1)->to, JobStatus::cancelled);
   EXPECT_EQ(change_of(fx, 1)->reason, "agent agent-1 stopped heartbeating during plan attempt 2");
 }
 
 TEST(OnExpired, ALostApplyIsInterruptedNeverRerunAndLeavesTheStackAlone) {
-  const auto fx = on_expired(run(), {job(1, "stacks/my app", "t", JobStatus::running)}, attempt(1));
+  // An apply is interrupted on its first loss, whatever the count of lost attempts.
+  const auto fx =
+      on_expired(run(), {job(1, "stacks/my app", "t", JobStatus::running)}, attempt(1), 0);
   EXPECT_EQ(fx.attempts[0].to, AttemptStatus::interrupted);
   EXPECT_EQ(change_of(fx, 1)->to, JobStatus::interrupted);
   EXPECT_TRUE(fx.applied.empty());
@@ -394,6 +437,65 @@ TEST(OnExpired, ALostApplyIsInterruptedNeverRerunAndLeavesTheStackAlone) {
   EXPECT_EQ(change_of(fx, 1)->reason, expected);
   EXPECT_EQ(lines(fx), (std::vector<std::string>{"interrupted: " + expected,
                                                  "run failed: 0 ok, 0 skipped, 1 failed"}));
+}
+
+// ---------------------------------------------------------------- late report
+
+TEST(OnLateFinish, ASuccessCorrectsTheJobTheAppliedCommitAndTheFinishedRun) {
+  const std::vector<JobView> jobs = {job(1, "stacks/a", "t", JobStatus::interrupted),
+                                     job(2, "stacks/b", "t", JobStatus::success)};
+  const auto fx =
+      on_late_finish(run(RunStatus::failed), jobs, attempt(1, AttemptStatus::interrupted),
+                     report(Class::success), {}, kNow, half);
+  ASSERT_EQ(fx.attempts.size(), 1u);
+  EXPECT_EQ(fx.attempts[0].from, AttemptStatus::interrupted);
+  EXPECT_EQ(fx.attempts[0].to, AttemptStatus::finished);
+  ASSERT_TRUE(change_of(fx, 1));
+  EXPECT_EQ(change_of(fx, 1)->from, JobStatus::interrupted);
+  EXPECT_EQ(change_of(fx, 1)->to, JobStatus::success);
+  ASSERT_EQ(fx.applied.size(), 1u);
+  EXPECT_EQ(fx.applied[0].stack, "stacks/a");
+  ASSERT_TRUE(fx.run);
+  EXPECT_EQ(fx.run->from, RunStatus::failed);
+  EXPECT_EQ(fx.run->to, RunStatus::success);
+  EXPECT_EQ(lines(fx),
+            (std::vector<std::string>{
+                "late report: agent agent-1 came back and reported apply attempt 1, which had "
+                "been marked interrupted",
+                "verdict: success (r): the line -> success",
+                "run success (was failed before a late report): 2 ok, 0 skipped, 0 failed"}));
+}
+
+TEST(OnLateFinish, AFailureStaysFailedAndARetryableVerdictIsNotRetried) {
+  const std::vector<JobView> jobs = {job(1, "stacks/a", "t", JobStatus::interrupted)};
+  const auto failed =
+      on_late_finish(run(RunStatus::failed), jobs, attempt(1, AttemptStatus::interrupted),
+                     report(Class::fatal), {}, kNow, half);
+  EXPECT_EQ(change_of(failed, 1)->to, JobStatus::failed);
+  EXPECT_TRUE(failed.applied.empty());
+  EXPECT_FALSE(failed.run);  // still failed: nothing to correct
+  const auto transient =
+      on_late_finish(run(RunStatus::failed), jobs, attempt(1, AttemptStatus::interrupted),
+                     report(Class::transient), {}, kNow, half);
+  ASSERT_TRUE(change_of(transient, 1));
+  EXPECT_EQ(change_of(transient, 1)->to, JobStatus::failed);
+  EXPECT_EQ(change_of(transient, 1)->not_before, 0);
+  EXPECT_EQ(change_of(transient, 1)->reason.rfind("reported late, not retried: ", 0), 0u)
+      << change_of(transient, 1)->reason;
+  EXPECT_FALSE(transient.run);
+}
+
+TEST(OnLateFinish, ARunStillGoingIsSettledAsUsual) {
+  const std::vector<JobView> jobs = {
+      job(1, "stacks/db", "platform", JobStatus::interrupted),
+      job(2, "stacks/x", "platform", JobStatus::running),
+      job(3, "stacks/app", "apps", JobStatus::pending, JobKind::apply, {"platform"})};
+  const auto fx =
+      on_late_finish(run(RunStatus::running), jobs, attempt(1, AttemptStatus::interrupted),
+                     report(Class::success), {}, kNow, half);
+  EXPECT_EQ(change_of(fx, 1)->to, JobStatus::success);
+  EXPECT_FALSE(change_of(fx, 3));  // stacks/x still runs
+  EXPECT_FALSE(fx.run);
 }
 
 // ---------------------------------------------------------------- cancel

@@ -159,14 +159,15 @@ class Builder {
     if (content.empty()) {
       blank(first, sep, s, raw_no);
     } else if (boxed) {
-      if (prev_ == Prev::box)
+      if (prev_ == Prev::box && joins_within_cap(sep, ltrim(content)))
         join(sep, ltrim(content));
       else
         start(first, sep, s, content, raw_no);
       prev_ = Prev::box;
     } else {
       const bool open = !ends_line(content.back());
-      if (prev_ == Prev::plain && prev_open_ && is_continuation(content))
+      if (prev_ == Prev::plain && prev_open_ && is_continuation(content) &&
+          joins_within_cap(sep, content))
         join(sep, content);
       else
         start(first, sep, s, content, raw_no);
@@ -194,6 +195,10 @@ class Builder {
     out_.offsets.push_back(s);
     out_.raw_line_no.push_back(raw_no);
     place(s, content);
+  }
+  // Whether joining `content` at `sep` keeps the current line within kMaxJoinedLine.
+  bool joins_within_cap(std::size_t sep, std::string_view content) const {
+    return sep - out_.offsets.back() + 1 + content.size() <= kMaxJoinedLine;
   }
   void join(std::size_t sep, std::string_view content) {
     buf_[sep] = ' ';

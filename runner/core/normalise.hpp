@@ -9,6 +9,8 @@
 //     outside a box, a line starting with a lowercase ASCII letter onto the line before it, when
 //     that line is non-blank and does not end in . ! ? ] ) }, and the line is not a Terraform
 //     progress line ("module.x.y: Creating...") or a logfmt line ("time=... level=error");
+//   - a joined line stops growing at kMaxJoinedLine bytes: a line that would take it past that
+//     starts a new line instead (300,000 lines of "copying fileN" are not one 5.6 MB line);
 //   - trailing blanks are removed from every line.
 #include <cstddef>
 #include <memory>
@@ -20,6 +22,11 @@
 #include "runner/core/verdict.hpp"
 
 namespace stackrun::core {
+
+// The most bytes a line made by joining wrapped lines may hold: the verdict line's cap
+// (kMaxVerdictLine), so a deciding line built by joining is always shown whole. One raw line
+// longer than this is never split; it only joins nothing.
+inline constexpr std::size_t kMaxJoinedLine = 4096;
 
 struct NormalisedOutput {
   struct Free {

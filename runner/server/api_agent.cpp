@@ -69,10 +69,17 @@ void Api::logs(const http::Request& req, const http::Reply& reply) {
     if (!a) return;
     auto batch = decoded(wire::decode_log_batch(req.body), reply);
     if (!batch) return;
+    // A stored chunk is never larger than this, so a log page stays within its byte budget.
+    for (const auto& c : batch->chunks)
+      if (c.data.size() > kMaxLogChunkBytes)
+        return reply(
+            error_response(400, "logs: chunk " + std::to_string(c.seq) + " holds " +
+                                    std::to_string(c.data.size()) + " bytes, over the limit of " +
+                                    std::to_string(kMaxLogChunkBytes) + " per chunk; split it"));
     std::vector<LogChunk> chunks;
     chunks.reserve(batch->chunks.size());
     for (auto& c : batch->chunks) chunks.push_back({c.seq, std::move(c.data)});
-    const Outcome o = coord.append_logs(*a, batch->attempt_id, chunks);
+    const Outcome o = coord.append_logs(*a, batch->attempt_id, batch->epoch, chunks);
     reply(
         outcome_response(o, wire::encode(wire::LogAck{static_cast<std::int64_t>(chunks.size())})));
   });
@@ -89,8 +96,7 @@ void Api::finish(const http::Request& req, const http::Reply& reply) {
     rep.epoch = body->epoch;
     rep.facts.exit_code = body->exit_code;
     rep.facts.stopped = body->stopped;
-    rep.facts.verdict = body->verdict;
-    if (body->verdict.lock) rep.lock_json = wire::encode_lock(*body->verdict.lock);
+    rep.facts.verdict = std::move(body->verdict);  // capped by the coordinator
     const Outcome o = coord.finish(*a, rep);
     reply(outcome_response(o, wire::encode(wire::FinishAnswer{o == Outcome::idempotent})));
   });

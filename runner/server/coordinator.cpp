@@ -1,8 +1,18 @@
 #include "runner/server/coordinator.hpp"
 
+#include "runner/core/classify.hpp"
 #include "runner/server/facts.hpp"
+#include "runner/wire/protocol.hpp"
 
 namespace stackrun::server {
+namespace {
+
+std::string truncated_line(std::int64_t stored) {
+  return "output truncated by the server after " + std::to_string(stored) +
+         " bytes; the rest of this attempt's output is not stored";
+}
+
+}  // namespace
 
 Coordinator::Coordinator(store::Store& store, CoordinatorOptions options, Clock clock,
                          core::JitterSource jitter)
@@ -79,19 +89,35 @@ LeaseResult Coordinator::heartbeat(const store::AgentRow& agent, Id attempt_id,
           std::max(att->lease_expires_at, now + options_.lease_ms)};
 }
 
-Outcome Coordinator::append_logs(const store::AgentRow& agent, Id attempt_id,
+Outcome Coordinator::append_logs(const store::AgentRow& agent, Id attempt_id, std::int64_t epoch,
                                  const std::vector<LogChunk>& chunks) {
   const Millis now = clock_();
   auto tx = store_.begin();
   const auto att = store_.attempt(attempt_id);
   if (!att) return Outcome::not_found;
-  if (att->agent_id != agent.id) return Outcome::forbidden;
+  const Outcome o = core::check_logs(attempt_facts(*att), agent.id, epoch);
+  if (o != Outcome::ok) return o;
   const auto job = store_.job(att->job_id);
-  bool stored = false;
-  for (const auto& c : chunks)
-    stored |= store_.insert_chunk(job->run_id, job->id, attempt_id, c.seq, c.data, now);
+  std::int64_t stored = att->out_bytes;
+  bool changed = false;
+  for (const auto& c : chunks) {
+    if (att->out_truncated) break;
+    const auto size = static_cast<std::int64_t>(c.data.size());
+    if (stored + size > options_.max_attempt_output_bytes) {
+      if (store_.has_chunk(attempt_id, c.seq)) continue;  // resent, counted already
+      if (store_.mark_output_truncated(attempt_id)) {
+        store_.insert_sys_line(job->run_id, job->id, truncated_line(stored), now);
+        changed = true;
+      }
+      break;
+    }
+    if (store_.insert_chunk(job->run_id, job->id, attempt_id, c.seq, c.data, now)) {
+      stored += size;
+      changed = true;
+    }
+  }
   tx.commit();
-  if (stored) changes_.log_runs.insert(job->run_id);
+  if (changed) changes_.log_runs.insert(job->run_id);
   return Outcome::ok;
 }
 
@@ -102,25 +128,31 @@ Outcome Coordinator::finish(const store::AgentRow& agent, const FinishReport& re
   if (!att) return Outcome::not_found;
   const auto job = store_.job(att->job_id);
   const Outcome o = core::check_finish(attempt_facts(*att), view_of(*job), agent.id, rep.epoch);
-  if (o != Outcome::ok) return o;
+  if (o != Outcome::ok && o != Outcome::late) return o;
   const auto run = store_.run(job->run_id);
   std::vector<core::AttemptRecord> prior;
   for (const auto& a : store_.attempts_of_job(job->id))
     if (a.status == core::AttemptStatus::finished && a.cls)
       prior.push_back(
           {*a.cls, core::TimePoint(std::chrono::milliseconds(a.finished_at.value_or(now)))});
-  const auto fx = core::on_finish(run_facts(*run), views_of(store_.jobs_of_run(run->id)),
-                                  attempt_facts(*att), rep.facts, prior, now, jitter_);
+  // Capped again here: an old or hostile agent may send any size of verdict.
+  core::FinishFacts facts = rep.facts;
+  facts.verdict = core::cap_verdict(std::move(facts.verdict));
+  const auto fx = o == Outcome::late
+                      ? core::on_late_finish(run_facts(*run), views_of(store_.jobs_of_run(run->id)),
+                                             attempt_facts(*att), facts, prior, now, jitter_)
+                      : core::on_finish(run_facts(*run), views_of(store_.jobs_of_run(run->id)),
+                                        attempt_facts(*att), facts, prior, now, jitter_);
   store::Store::Finish f;
-  f.exit_code = rep.facts.exit_code;
-  f.cls = rep.facts.verdict.cls;
-  f.rule = rep.facts.verdict.rule;
-  f.line = rep.facts.verdict.line;
-  f.line_no = rep.facts.verdict.line_no;
-  f.lock_json = rep.lock_json;
+  f.exit_code = facts.exit_code;
+  f.cls = facts.verdict.cls;
+  f.rule = facts.verdict.rule;
+  f.line = facts.verdict.line;
+  f.line_no = facts.verdict.line_no;
+  if (facts.verdict.lock) f.lock_json = wire::encode_lock(*facts.verdict.lock);
   if (!apply(fx, run->id, f, now)) return Outcome::stale;
   tx.commit();
-  return Outcome::ok;
+  return o;
 }
 
 int Coordinator::reap() {
@@ -134,8 +166,11 @@ int Coordinator::reap() {
   for (const auto& att : store_.expired_attempts(now)) {
     const auto job = store_.job(att.job_id);
     const auto run = store_.run(job->run_id);
+    int lost_before = 0;
+    for (const auto& a : store_.attempts_of_job(job->id))
+      if (a.id != att.id && a.status == core::AttemptStatus::lost) ++lost_before;
     const auto fx = core::on_expired(run_facts(*run), views_of(store_.jobs_of_run(run->id)),
-                                     attempt_facts(att));
+                                     attempt_facts(att), lost_before);
     if (apply(fx, run->id, std::nullopt, now)) ++reaped;
   }
   tx.commit();
@@ -204,7 +239,7 @@ bool Coordinator::apply(const core::Effects& fx, Id run_id,
     else if (*a.to == core::AttemptStatus::running)
       won = store_.start_attempt(a.attempt_id, a.epoch, a.lease_expires_at, now);
     else
-      won = store_.end_attempt(a.attempt_id, a.epoch, *a.to,
+      won = store_.end_attempt(a.attempt_id, a.epoch, a.from, *a.to,
                                *a.to == core::AttemptStatus::finished ? finish : std::nullopt, now);
     if (!won) return false;
   }

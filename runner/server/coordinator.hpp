@@ -4,6 +4,8 @@
 // transaction whose conditional updates decide who wins.
 // Not thread-safe: the server calls it from its io thread only. Store errors (DbError) propagate
 // with the transaction rolled back; the caller turns them into 503.
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <set>
@@ -19,9 +21,20 @@ using core::Outcome;
 using store::Id;
 using store::Millis;
 
+// Limits of the log routes (schema/protocol.md). A stored chunk is never larger than
+// kMaxLogChunkBytes: POST /agent/logs refuses a larger one with 400 (agents split long lines).
+// A page of GET /runs/{id}/logs holds at most kLogPageBytes of data (and 1000 chunks), at least
+// one chunk.
+inline constexpr std::size_t kMaxLogChunkBytes = 512 * 1024;
+inline constexpr std::int64_t kLogPageBytes = 1024 * 1024;
+
 struct CoordinatorOptions {
   Millis lease_ms = 30'000;  // a started attempt without a heartbeat for this long is lost
   Millis offer_ms = 10'000;  // an offer not confirmed within this long returns to the queue
+  // Step output stored per attempt: chunks past it are acknowledged but not stored, and one
+  // sys line says so. Agents cut their output earlier (their own cap); this protects the
+  // server from an old or hostile agent.
+  std::int64_t max_attempt_output_bytes = std::int64_t{512} << 20;
 };
 
 // A job offered to an agent.
@@ -38,11 +51,12 @@ struct LeaseResult {
   Millis lease_expires_at = 0;
 };
 
+// An agent's report, as received: the coordinator caps its verdict (core::cap_verdict) before
+// anything is stored, whatever the agent sent.
 struct FinishReport {
   Id attempt_id = 0;
   std::int64_t epoch = 0;
   core::FinishFacts facts;
-  std::string lock_json;  // facts.verdict.lock as stored with the attempt ("" = none)
 };
 
 struct LogChunk {
@@ -75,8 +89,11 @@ class Coordinator {
   // The agent confirms it is starting an offered attempt.
   LeaseResult start(const store::AgentRow& agent, Id attempt_id, std::int64_t epoch);
   LeaseResult heartbeat(const store::AgentRow& agent, Id attempt_id, std::int64_t epoch);
-  // Stores chunks once each (resending is harmless).
-  Outcome append_logs(const store::AgentRow& agent, Id attempt_id,
+  // Stores chunks once each (resending is harmless), only while the attempt is offered or
+  // running under `epoch` (core::check_logs: stale otherwise, nothing stored). Past the
+  // attempt's output cap chunks are dropped (still ok) and one sys line says so. Each chunk's
+  // data must hold at most kMaxLogChunkBytes (the API refuses larger ones).
+  Outcome append_logs(const store::AgentRow& agent, Id attempt_id, std::int64_t epoch,
                       const std::vector<LogChunk>& chunks);
   Outcome finish(const store::AgentRow& agent, const FinishReport& report);
   // Ends expired offers and leases (lifecycle::on_expired). Returns how many.

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
+#include "runner/core/classify.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace stackrun::server {
@@ -304,6 +307,150 @@ TEST(Coordinator, AStartupGraceThatCouldNotBeWrittenIsGivenByTheFirstReap) {
   EXPECT_EQ(restarted.reap(), 0) << "the apply was interrupted although its agent had a grace";
   f.now += 1001;
   EXPECT_EQ(restarted.reap(), 1);  // the grace runs out like any lease
+}
+
+// A lost plan is requeued, but not forever: the third loss fails it with its reason.
+TEST(Coordinator, APlanWhoseAgentKeepsDyingFailsAfterABoundedNumberOfLosses) {
+  Fixture f;
+  auto c = f.make(1000);
+  const Id job = f.add_job(c, core::JobKind::plan);
+  for (int lost = 1; lost <= core::kMaxLostPlanAttempts; ++lost) {
+    ASSERT_EQ(f.st.job(job)->status, JobStatus::queued) << lost;
+    f.run_one(c);
+    f.now += 1001;
+    ASSERT_EQ(c.reap(), 1) << lost;
+  }
+  const auto j = f.st.job(job);
+  EXPECT_EQ(j->status, JobStatus::failed);
+  EXPECT_NE(j->result_reason.find("its agent was lost 3 times, not requeued again"),
+            std::string::npos)
+      << j->result_reason;
+  EXPECT_EQ(f.st.attempts_of_job(job).size(), 3u);
+  EXPECT_EQ(f.st.run(j->run_id)->status, core::RunStatus::failed);
+  EXPECT_FALSE(c.claim(f.agent));
+}
+
+// The job's log as "stream:data", after its attempt's "--- ... started" line.
+std::vector<std::string> stored_output(store::Store& st, Id run) {
+  std::vector<std::string> out;
+  for (const auto& c : st.chunks_after(run, 0, "a", 10'000, 1 << 30).chunks)
+    if (!c.data.starts_with("--- ")) out.push_back(c.stream + ":" + c.data);
+  return out;
+}
+
+// Output is evidence while the attempt is current; once it is over (or claimed again under a
+// newer epoch) its agent's late chunks are refused and nothing is stored.
+TEST(Coordinator, LogsAreRefusedOnceTheAttemptIsNoLongerCurrent) {
+  struct Case {
+    const char* name;
+    std::function<void(Fixture&, Coordinator&, const store::AttemptRow&)> end;
+    core::JobKind kind;
+  };
+  const Case cases[] = {
+      {"finished",
+       [](Fixture& f, Coordinator& c, const store::AttemptRow& a) {
+         ASSERT_EQ(c.finish(f.agent, f.report(a, core::Class::success)), Outcome::ok);
+       },
+       core::JobKind::apply},
+      {"interrupted",
+       [](Fixture& f, Coordinator& c, const store::AttemptRow&) {
+         f.now += 1001;
+         ASSERT_EQ(c.reap(), 1);
+       },
+       core::JobKind::apply},
+      {"lost",
+       [](Fixture& f, Coordinator& c, const store::AttemptRow&) {
+         f.now += 1001;
+         ASSERT_EQ(c.reap(), 1);
+       },
+       core::JobKind::plan},
+  };
+  for (const auto& k : cases) {
+    Fixture f;
+    auto c = f.make(1000);
+    f.add_job(c, k.kind);
+    const auto att = f.run_one(c);
+    const Id run = f.st.job(att.job_id)->run_id;
+    EXPECT_EQ(c.append_logs(f.agent, att.id, att.epoch, {{0, "during\n"}}), Outcome::ok) << k.name;
+    EXPECT_EQ(c.append_logs(f.agent, att.id, att.epoch + 1, {{1, "stale epoch\n"}}), Outcome::stale)
+        << k.name;
+    k.end(f, c, att);
+    EXPECT_NE(f.st.attempt(att.id)->status, core::AttemptStatus::running) << k.name;
+    EXPECT_EQ(c.append_logs(f.agent, att.id, att.epoch, {{2, "after\n"}}), Outcome::stale)
+        << k.name;
+    store::AgentRow other{f.agent.id + 100, "other", "", 1};
+    EXPECT_EQ(c.append_logs(other, att.id, att.epoch, {{3, "forged\n"}}), Outcome::forbidden)
+        << k.name;
+    std::vector<std::string> out;
+    for (const auto& line : stored_output(f.st, run))
+      if (line.starts_with("out:")) out.push_back(line);
+    EXPECT_EQ(out, std::vector<std::string>{"out:during\n"}) << k.name;
+  }
+}
+
+TEST(Coordinator, OutputPastTheServersCapIsDroppedWithOneLineSayingSo) {
+  Fixture f;
+  auto c = Coordinator(
+      f.st, {1000, 500, 25}, [&f] { return f.now; }, [] { return 0.5; });
+  f.add_job(c, core::JobKind::apply);
+  const auto att = f.run_one(c);
+  const Id run = f.st.job(att.job_id)->run_id;
+  EXPECT_EQ(c.append_logs(f.agent, att.id, att.epoch, {{0, "0123456789\n"}, {1, "abcdefghi\n"}}),
+            Outcome::ok);
+  c.take_changes();
+  // 21 bytes stored; the next 10 would pass 25: dropped, and so is everything after it, even a
+  // chunk that would fit (the stored log has no holes).
+  EXPECT_EQ(c.append_logs(f.agent, att.id, att.epoch, {{2, "ABCDEFGHI\n"}, {3, "x\n"}}),
+            Outcome::ok);
+  EXPECT_EQ(c.take_changes().log_runs.count(run), 1u);  // followers see the truncation line
+  EXPECT_EQ(c.append_logs(f.agent, att.id, att.epoch, {{4, "more\n"}}), Outcome::ok);
+  EXPECT_EQ(c.append_logs(f.agent, att.id, att.epoch, {{0, "0123456789\n"}}), Outcome::ok);
+  const std::vector<std::string> want = {
+      "out:0123456789\n", "out:abcdefghi\n",
+      "sys:output truncated by the server after 21 bytes; the rest of this attempt's output is "
+      "not stored\n"};
+  EXPECT_EQ(stored_output(f.st, run), want);
+  EXPECT_EQ(f.st.attempt(att.id)->out_bytes, 21);
+}
+
+TEST(Coordinator, AResentChunkAtTheCapIsNotATruncation) {
+  Fixture f;
+  auto c = Coordinator(
+      f.st, {1000, 500, 20}, [&f] { return f.now; }, [] { return 0.5; });
+  f.add_job(c, core::JobKind::apply);
+  const auto att = f.run_one(c);
+  const Id run = f.st.job(att.job_id)->run_id;
+  ASSERT_EQ(c.append_logs(f.agent, att.id, att.epoch, {{0, "0123456789\n"}}), Outcome::ok);
+  // seq 0 again (its answer was lost): 11 + 11 > 20, but it is stored already.
+  ASSERT_EQ(c.append_logs(f.agent, att.id, att.epoch, {{0, "0123456789\n"}, {1, "fits\n"}}),
+            Outcome::ok);
+  EXPECT_EQ(stored_output(f.st, run), (std::vector<std::string>{"out:0123456789\n", "out:fits\n"}));
+}
+
+// An agent may be old or hostile: whatever verdict it sends, what is stored is bounded.
+TEST(Coordinator, AReportedVerdictIsCappedBeforeItIsStored) {
+  Fixture f;
+  auto c = f.make(1000);
+  f.add_job(c, core::JobKind::apply);
+  const auto att = f.run_one(c);
+  auto rep = f.report(att, core::Class::lock);
+  rep.facts.verdict.rule = std::string(100'000, 'r');
+  rep.facts.verdict.line = std::string(6'000'000, 'l');
+  core::LockInfo lock;
+  lock.id = std::string(3'000'000, 'i');
+  lock.who = std::string(3'000'000, 'w');
+  rep.facts.verdict.lock = lock;
+  ASSERT_EQ(c.finish(f.agent, rep), Outcome::ok);
+  const auto stored = f.st.attempt(att.id);
+  EXPECT_LE(stored->rule.size(), core::kMaxRuleId);
+  EXPECT_LE(stored->line.size(), core::kMaxVerdictLine);
+  EXPECT_TRUE(stored->line.ends_with(" bytes]")) << stored->line.substr(4000);
+  EXPECT_LE(stored->lock_json.size(), 7 * core::kMaxLockField + 200);
+  EXPECT_NE(stored->lock_json.find("[cut: 2,999,"), std::string::npos);
+  // The run log's verdict line is built from the capped verdict too.
+  const Id run = f.st.job(att.job_id)->run_id;
+  for (const auto& line : f.st.chunks_after(run, 0, "", 100, 1 << 30).chunks)
+    EXPECT_LE(line.data.size(), 2 * core::kMaxVerdictLine);
 }
 
 TEST(Coordinator, AnIdleClaimWritesNothing) {

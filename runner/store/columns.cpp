@@ -24,7 +24,8 @@ constexpr const char* kJobCols =
 
 constexpr const char* kAttemptCols =
     "a.id, a.job_id, a.agent_id, g.name, a.n, a.epoch, a.status, a.lease_expires_at, a.exit_code, "
-    "a.class, a.rule, a.line, a.lock_json, a.line_no, a.started_at, a.finished_at";
+    "a.class, a.rule, a.line, a.lock_json, a.line_no, a.started_at, a.finished_at, a.out_bytes, "
+    "a.out_truncated";
 
 }  // namespace
 
@@ -152,6 +153,8 @@ AttemptRow read_attempt(const Stmt& s) {
   a.line_no = static_cast<int>(s.i64(13));
   a.started_at = s.i64(14);
   a.finished_at = s.opt_i64(15);
+  a.out_bytes = s.i64(16);
+  a.out_truncated = s.i64(17) != 0;
   return a;
 }
 

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cstdlib>
+
 namespace stackrun::store {
 namespace {
 
@@ -118,11 +120,25 @@ sqlite3* Db::open() const {
   }
   // Why a busy timeout: a second process (CLI tools, a restarted server) may hold the lock
   // briefly. WAL: readers never block the writer. synchronous=FULL: a committed transition
-  // survives power loss and kill -9 alike.
-  const std::string pragmas =
-      options_.read_only
-          ? "PRAGMA foreign_keys=ON;"
-          : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+  // survives power loss and kill -9 alike. auto_vacuum=INCREMENTAL: pages freed by log
+  // retention can be returned to the file system; it takes effect only on a file that is
+  // created now (before the WAL switch writes its first page), later only through VACUUM.
+  // Setting auto_vacuum writes even when the value would not change, so it is set only on an
+  // empty file: a server must still start (and serve reads) on a file it cannot write.
+  long long pages = -1;
+  auto read_count = [](void* out, int, char** values, char**) {
+    *static_cast<long long*>(out) = values[0] ? std::atoll(values[0]) : -1;
+    return 0;
+  };
+  const bool fresh =
+      !options_.read_only &&
+      sqlite3_exec(db, "PRAGMA page_count;", read_count, &pages, nullptr) == SQLITE_OK &&
+      pages == 0;
+  const std::string pragmas = options_.read_only
+                                  ? "PRAGMA foreign_keys=ON;"
+                                  : std::string(fresh ? "PRAGMA auto_vacuum=INCREMENTAL; " : "") +
+                                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                                        "PRAGMA foreign_keys=ON;";
   char* err = nullptr;
   if (sqlite3_busy_timeout(db, options_.busy_timeout_ms) != SQLITE_OK ||
       sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {

@@ -65,6 +65,8 @@ struct AttemptRow {
   int line_no = 0;
   Millis started_at = 0;
   std::optional<Millis> finished_at;
+  std::int64_t out_bytes = 0;  // step output stored for this attempt
+  bool out_truncated = false;  // the server's per-attempt output cap cut it
 };
 
 struct ChunkRow {
@@ -73,6 +75,20 @@ struct ChunkRow {
   std::string label;   // the job's label, "" for run-level lines
   std::string stream;  // out | sys
   std::string data;
+};
+
+// One page of a run's log: chunks in id order, and whether more follow after the last one.
+struct ChunkPage {
+  std::vector<ChunkRow> chunks;
+  bool more = false;
+};
+
+// A finished run whose log chunks retention may remove (run_logs).
+struct RunLogUsage {
+  Id run_id = 0;
+  Millis finished_at = 0;
+  std::int64_t bytes = 0;
+  bool operator==(const RunLogUsage&) const = default;
 };
 
 // A job to insert with a new run.

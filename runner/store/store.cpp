@@ -187,7 +187,16 @@ bool Store::set_run_status(Id run_id, core::RunStatus from, core::RunStatus to, 
       .bind(4, now)
       .bind(5, core::is_terminal(to) ? 1 : 0)
       .exec();
-  return db_.changes() == 1;
+  if (db_.changes() != 1) return false;
+  // Retention reads when a run finished from run_logs alone (schema/sql/0003_log_bounds.sql).
+  if (core::is_terminal(to))
+    db_.prepare(
+           "INSERT INTO run_logs(run_id, finished_at) VALUES(?1, ?2) "
+           "ON CONFLICT(run_id) DO UPDATE SET finished_at = excluded.finished_at")
+        .bind(1, run_id)
+        .bind(2, now)
+        .exec();
+  return true;
 }
 
 void Store::set_run_summary(Id run_id, const std::string& summary) {

@@ -90,16 +90,49 @@ class Store {
     int line_no = 0;
   };
   // running -> `status` (finished|lost|interrupted) iff still running under `epoch`.
-  bool end_attempt(Id attempt_id, std::int64_t epoch, core::AttemptStatus status,
-                   const std::optional<Finish>& f, Millis now);
+  bool end_attempt(Id attempt_id, std::int64_t epoch, core::AttemptStatus from,
+                   core::AttemptStatus status, const std::optional<Finish>& f, Millis now);
 
-  // --- logs
-  // Stores chunk (attempt_id, seq) once; false if it was already there.
+  // --- logs (store_logs.cpp). Every stored byte is counted for its run (run_logs) and, for
+  // step output, its attempt (AttemptRow::out_bytes).
+  // Stores step-output chunk (attempt_id, seq) once; false if it was already there.
   bool insert_chunk(Id run_id, Id job_id, Id attempt_id, std::int64_t seq, const std::string& data,
                     Millis now);
+  bool has_chunk(Id attempt_id, std::int64_t seq);
+  // Marks the attempt's output as cut by the server's cap: true the first time only.
+  bool mark_output_truncated(Id attempt_id);
   void insert_sys_line(Id run_id, std::optional<Id> job_id, const std::string& line, Millis now);
-  // Chunks of a run with id > after, in id order; `label` filters by job label ("" = all).
-  std::vector<ChunkRow> chunks_after(Id run_id, Id after, const std::string& label, int limit);
+  // Chunks of a run with id > after, in id order; `label` filters by job label ("" = all). At
+  // most `max_chunks`, holding at most `max_bytes` of data unless the first chunk alone is
+  // larger (a page is never empty while chunks remain); `more` when chunks were left out.
+  ChunkPage chunks_after(Id run_id, Id after, const std::string& label, int max_chunks,
+                         std::int64_t max_bytes);
+
+  // --- retention (store_logs.cpp)
+  // Bytes of every stored log chunk (run_logs), without reading the chunks.
+  std::int64_t total_log_bytes();
+  // Finished runs holding log bytes whose chunks were never pruned, oldest finished first.
+  std::vector<RunLogUsage> prunable_runs();
+  struct PruneStep {
+    int deleted = 0;    // chunks deleted by this step
+    bool done = false;  // none are left: `line` is now the run's only log line
+  };
+  // Deletes finished run `run_id`'s oldest chunks, at most `max_rows` and, past the first,
+  // no more than about `max_bytes` of data (one short transaction's work); once none are left,
+  // stores `line` as a run-level sys line and marks the run pruned. Deletes nothing of a run
+  // that is not finished. The run, its jobs and attempts stay.
+  PruneStep prune_run_logs(Id run_id, int max_rows, std::int64_t max_bytes, const std::string& line,
+                           Millis now);
+
+  // --- space (store_logs.cpp)
+  std::int64_t file_bytes();  // pages in use or free, times the page size
+  std::int64_t free_bytes();  // free pages inside the file
+  // With auto_vacuum=INCREMENTAL (every file created since schema version 3), returns up to
+  // `pages` free pages to the file system and answers true; false (nothing done) otherwise.
+  bool incremental_vacuum(int pages);
+  // Rebuilds the whole file (VACUUM) with auto_vacuum=INCREMENTAL. No transaction may be open;
+  // holds the write lock throughout and needs free disk space about the file's size.
+  void vacuum();
 
   // --- per-stack state
   std::map<std::string, std::string> applied_commits(Id repo_id);  // stack -> commit
@@ -111,6 +144,9 @@ class Store {
                       Millis now);
 
  private:
+  void add_run_log_bytes(Id run_id, std::int64_t bytes);
+  std::int64_t pragma_value(const char* pragma);
+
   Db db_;
 };
 

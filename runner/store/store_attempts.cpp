@@ -1,4 +1,4 @@
-// Attempts (offers, leases, results), log chunks and per-stack applied state.
+// Attempts (offers, leases, results) and per-stack applied state. Logs: store_logs.cpp.
 #include "runner/store/columns.hpp"
 #include "runner/store/store.hpp"
 
@@ -100,13 +100,14 @@ void Store::extend_all_leases(Millis until) {
       .exec();
 }
 
-bool Store::end_attempt(Id attempt_id, std::int64_t epoch, core::AttemptStatus status,
-                        const std::optional<Finish>& f, Millis now) {
+bool Store::end_attempt(Id attempt_id, std::int64_t epoch, core::AttemptStatus from,
+                        core::AttemptStatus status, const std::optional<Finish>& f, Millis now) {
   auto s = db_.prepare(
       "UPDATE attempts SET status = ?3, finished_at = ?4, exit_code = ?5, class = ?6, rule = ?7, "
       "line = ?8, "
-      "line_no = ?9, lock_json = ?10 WHERE id = ?1 AND epoch = ?2 AND status = 'running'");
+      "line_no = ?9, lock_json = ?10 WHERE id = ?1 AND epoch = ?2 AND status = ?11");
   s.bind(1, attempt_id).bind(2, epoch).bind(3, core::to_string(status)).bind(4, now);
+  s.bind(11, core::to_string(from));
   if (f) {
     s.bind(5, f->exit_code)
         .bind(6, core::to_string(f->cls))
@@ -122,56 +123,6 @@ bool Store::end_attempt(Id attempt_id, std::int64_t epoch, core::AttemptStatus s
   }
   s.exec();
   return db_.changes() == 1;
-}
-
-// --- logs
-
-bool Store::insert_chunk(Id run_id, Id job_id, Id attempt_id, std::int64_t seq,
-                         const std::string& data, Millis now) {
-  db_.prepare(
-         "INSERT INTO log_chunks(run_id, job_id, attempt_id, seq, stream, data, created_at) "
-         "VALUES(?1, ?2, ?3, ?4, 'out', ?5, ?6) ON CONFLICT(attempt_id, seq) DO NOTHING")
-      .bind(1, run_id)
-      .bind(2, job_id)
-      .bind(3, attempt_id)
-      .bind(4, seq)
-      .bind_blob(5, data)
-      .bind(6, now)
-      .exec();
-  return db_.changes() == 1;
-}
-
-void Store::insert_sys_line(Id run_id, std::optional<Id> job_id, const std::string& line,
-                            Millis now) {
-  db_.prepare(
-         "INSERT INTO log_chunks(run_id, job_id, stream, data, created_at) VALUES(?1, ?2, 'sys', "
-         "?3, ?4)")
-      .bind(1, run_id)
-      .bind(2, job_id)
-      .bind_blob(3, line + "\n")
-      .bind(4, now)
-      .exec();
-}
-
-std::vector<ChunkRow> Store::chunks_after(Id run_id, Id after, const std::string& label,
-                                          int limit) {
-  auto s = db_.prepare(
-      "SELECT c.id, c.run_id, c.job_id, COALESCE(j.label, ''), c.stream, c.data FROM log_chunks c "
-      "LEFT JOIN jobs j ON j.id = c.job_id WHERE c.run_id = ?1 AND c.id > ?2 "
-      "AND (?3 = '' OR j.label = ?3) ORDER BY c.id LIMIT ?4");
-  s.bind(1, run_id).bind(2, after).bind(3, label).bind(4, limit);
-  std::vector<ChunkRow> out;
-  while (s.step()) {
-    ChunkRow c;
-    c.id = s.i64(0);
-    c.run_id = s.i64(1);
-    c.job_id = s.opt_i64(2);
-    c.label = s.text(3);
-    c.stream = s.text(4);
-    c.data = s.text(5);
-    out.push_back(std::move(c));
-  }
-  return out;
 }
 
 // --- per-stack state

@@ -79,7 +79,7 @@ TEST(Store, RunRoundTripKeepsThePolicyTheLinesAndTheJobs) {
   EXPECT_EQ(row->policy.lock.then, core::LockPolicy::Then::fail);
   EXPECT_EQ(row->policy.lock.wait, core::FailurePolicy{}.lock.wait);
   EXPECT_EQ(s.b.jobs_of_run(run).size(), 2u);
-  const auto chunks = s.b.chunks_after(run, 0, "", 10);
+  const auto chunks = s.b.chunks_after(run, 0, "", 10, 1 << 20).chunks;
   ASSERT_EQ(chunks.size(), 1u);
   EXPECT_EQ(chunks[0].data, "first line\n");
   EXPECT_EQ(chunks[0].stream, "sys");
@@ -164,8 +164,10 @@ TEST(Store, AnAttemptEndsOnceFinishOrReaperNotBoth) {
   f.cls = core::Class::transient;
   f.rule = "r";
   f.line = "timeout";
-  EXPECT_TRUE(s.a.end_attempt(id, epoch, AttemptStatus::finished, f, kNow + 5));
-  EXPECT_FALSE(s.b.end_attempt(id, epoch, AttemptStatus::interrupted, std::nullopt, kNow + 6));
+  EXPECT_TRUE(
+      s.a.end_attempt(id, epoch, AttemptStatus::running, AttemptStatus::finished, f, kNow + 5));
+  EXPECT_FALSE(s.b.end_attempt(id, epoch, AttemptStatus::running, AttemptStatus::interrupted,
+                               std::nullopt, kNow + 6));
   EXPECT_FALSE(s.b.extend_lease(id, epoch, kNow + 60'000));  // a finished attempt has no lease
   const auto row = s.b.attempt(id);
   EXPECT_EQ(row->status, AttemptStatus::finished);
@@ -182,7 +184,8 @@ TEST(Store, ExpiryCoversOffersAndLeasesButNotFinishedAttempts) {
   ASSERT_TRUE(s.a.start_attempt(running, e2, kNow + 500, kNow));
   const auto [done, e3] = s.offer(jobs[2].id);
   ASSERT_TRUE(s.a.start_attempt(done, e3, kNow + 10, kNow));
-  ASSERT_TRUE(s.a.end_attempt(done, e3, AttemptStatus::finished, Store::Finish{}, kNow));
+  ASSERT_TRUE(s.a.end_attempt(done, e3, AttemptStatus::running, AttemptStatus::finished,
+                              Store::Finish{}, kNow));
   EXPECT_EQ(s.b.next_expiry(), kNow + 500);
   EXPECT_TRUE(s.b.expired_attempts(kNow + 500).empty());  // a lease ends after its last ms
   ASSERT_EQ(s.b.expired_attempts(kNow + 501).size(), 1u);
@@ -200,7 +203,7 @@ TEST(Store, ALogChunkIsStoredOnce) {
   (void)epoch;
   EXPECT_TRUE(s.a.insert_chunk(run, job, id, 0, "line\n", kNow));
   EXPECT_FALSE(s.b.insert_chunk(run, job, id, 0, "line\n", kNow));
-  EXPECT_EQ(s.b.chunks_after(run, 0, "stacks/a", 10).size(), 1u);
+  EXPECT_EQ(s.b.chunks_after(run, 0, "stacks/a", 10, 1 << 20).chunks.size(), 1u);
 }
 
 TEST(Store, LastAppliedNeverMovesBackwards) {
