@@ -1,19 +1,56 @@
-// The slots: each claims (long-poll), hands an offer to take_offer (attempt.cpp), and claims
+// The slots: each first resumes its share of the attempts an earlier agent process left
+// (recover.cpp), then claims (long-poll), hands an offer to take_offer (attempt.cpp), and claims
 // again, until the agent stops. Nothing here wakes up periodically: an idle slot sleeps inside
 // its claim, and a stop interrupts that claim at once.
 #include "agents/agent.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <exception>
+#include <filesystem>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "agents/attempt.hpp"
 #include "agents/policy.hpp"
+#include "agents/recover.hpp"
 
 namespace stackrun::agent {
 namespace {
+
+// Holds an exclusive lock on <work_dir>/agent.lock for the agent's lifetime. Why: a second
+// agent on the same work dir would resume the first one's running attempts as its own. The
+// kernel drops the lock with the process, so a killed agent's successor gets it at once.
+class WorkDirLock {
+ public:
+  explicit WorkDirLock(const std::string& work_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(work_dir, ec);
+    ::chmod(work_dir.c_str(), 0700);  // steps' output and secrets pass through here
+    const std::string path = work_dir + "/agent.lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw std::runtime_error("another agent process uses the work dir " + work_dir +
+                               "; give each agent its own --work-dir");
+    }
+  }
+  ~WorkDirLock() { ::close(fd_); }
+  WorkDirLock(const WorkDirLock&) = delete;
+  WorkDirLock& operator=(const WorkDirLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 class Agent {
  public:
@@ -21,10 +58,17 @@ class Agent {
       : o_(o), d_(d), forward_(std::move(stop), [this] { quit_.request_stop(); }) {}
 
   int run() {
-    std::vector<SlotLinks> links(static_cast<std::size_t>(std::max(1, o_.capacity)));
+    const WorkDirLock lock(o_.work_dir);
+    const std::size_t n = static_cast<std::size_t>(std::max(1, o_.capacity));
+    std::vector<SlotLinks> links(n);
     for (auto& l : links) l = {d_.links(), d_.links(), d_.links()};
+    // Left by an earlier agent process: shared out among the slots, resumed before any claim.
+    std::vector<std::vector<AttemptDir>> resumes(n);
+    const auto left = AttemptDir::existing(o_.work_dir);
+    for (std::size_t i = 0; i < left.size(); ++i) resumes[i % n].push_back(left[i]);
     std::vector<std::thread> slots;
-    for (auto& l : links) slots.emplace_back([this, &l] { guarded_slot(l); });
+    for (std::size_t i = 0; i < n; ++i)
+      slots.emplace_back([this, &l = links[i], &r = resumes[i]] { guarded_slot(l, r); });
     for (auto& t : slots) t.join();
     if (failure_) std::rethrow_exception(failure_);
     return exit_code_;
@@ -32,8 +76,9 @@ class Agent {
 
  private:
   // What cannot continue (an exception) ends every slot and is rethrown by run().
-  void guarded_slot(SlotLinks& links) {
+  void guarded_slot(SlotLinks& links, const std::vector<AttemptDir>& resumes) {
     try {
+      for (const AttemptDir& dir : resumes) resume_attempt(dir, links, o_, d_);
       slot(links);
     } catch (...) {
       std::lock_guard lk(mu_);

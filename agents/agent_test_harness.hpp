@@ -87,7 +87,8 @@ class AgentHarness {
             [this](const std::string& line) {
               std::lock_guard lk(log_mu_);
               log_.push_back(line);
-            }};
+            },
+            {}};
   }
 
   // Runs run_agent on its own thread.

@@ -6,19 +6,13 @@
 #include <thread>
 
 #include "agents/policy.hpp"
-#include "agents/session.hpp"
-#include "agents/steps.hpp"
+#include "agents/report.hpp"
 
 namespace stackrun::agent {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-std::string describe(const wire::Offer& o) {
-  return "attempt " + std::to_string(o.attempt_id) + " (" + std::string(core::to_string(o.kind)) +
-         " " + o.stack + ", run " + std::to_string(o.run_id) + ", try " + std::to_string(o.n) + ")";
-}
 
 // The lease answer once the server confirmed the offer; nullopt when the offer is dropped. A
 // refusal for good goes to `fatal`. Once a start request went unanswered it may have reached
@@ -63,78 +57,92 @@ std::optional<wire::LeaseAnswer> confirm(const wire::Offer& offer, ServerLink& l
   }
 }
 
-// Sends the report until the server takes it, through restarts, for at most finish_limit.
-void report(const wire::FinishRequest& req, ServerLink& link, const AgentOptions& o,
-            const AgentDeps& d, const std::string& what) {
-  const Instant deadline = Clock::now() + o.timings.finish_limit;
-  const std::string cls(core::to_string(req.verdict.cls));
-  Ms backoff{0};
-  for (;;) {
-    auto r = link.finish(req);
-    switch (r.answer) {
-      case Answer::ok:
-        d.log("finished " + what + ": " + cls + (r.value.idempotent ? " (already reported)" : ""));
-        return;
-      case Answer::refused:
-        d.log("report of " + what + " refused (" + std::to_string(r.status) + "): " + r.text);
-        return;
-      case Answer::none:
-      case Answer::unavailable:
-        if (backoff == Ms(0)) d.log("cannot report " + what + " (" + r.text + "); retrying");
-        backoff = next_backoff(backoff, o.timings.backoff_min, o.timings.backoff_max);
-        if (!fits_before(Clock::now(), backoff, deadline)) {
-          d.log("gave up reporting " + what + ": " + r.text);
-          return;
-        }
-        // Not cut short by a stop: a stopping agent still reports what it ran.
-        std::this_thread::sleep_for(backoff);
-        break;
-    }
-  }
-}
-
-Outcome prepare_and_run(const wire::Offer& offer, const fs::path& workspace, const AgentOptions& o,
-                        const AgentDeps& d, Session& s) {
-  std::error_code ec;
-  fs::remove_all(workspace, ec);
-  if (Status made = d.workspaces.make(offer.repo_url, offer.commit, workspace.string()); !made) {
-    s.note("checkout failed: " + made.error());
-    return {1, {core::Class::transient, "agent.checkout", made.error(), 0, {}}};
-  }
-  const StepHooks hooks{
-      [&s](std::string_view bytes) { s.output(bytes); },
-      [&s](std::string_view line) { s.note(line); },
-      [&s] { return s.should_stop(); },
-      [&s] { return s.self_fenced(); },
-  };
-  return run_steps({offer, workspace.string(), d.base_env, o.grace}, d.processes, hooks);
+// An attempt the agent cannot even keep on disk (a full or read-only work dir): reported at
+// once, as transient (another agent may have room), without output.
+void report_unstarted(const wire::Offer& offer, const std::string& why, SlotLinks& links,
+                      const AgentOptions& o, const AgentDeps& d) {
+  d.log("cannot run " + describe(offer) + ": " + why);
+  const wire::FinishRequest req{offer.attempt_id,
+                                offer.epoch,
+                                1,
+                                false,
+                                0,
+                                {core::Class::transient, "agent.workdir", why, 0, {}}};
+  (void)report(req, *links.main, o, d, describe(offer));
 }
 
 void run_started(const wire::Offer& offer, const wire::LeaseAnswer& lease, SlotLinks& links,
                  const AgentOptions& o, const AgentDeps& d) {
   const std::string what = describe(offer);
   d.log("started " + what);
-  const SessionOptions so{Ms(offer.lease_ms), o.timings.log_coalesce, o.timings.log_batch_bytes,
-                          o.timings.backoff_min, o.timings.backoff_max};
-  Session s({offer.attempt_id, offer.epoch}, lease, so, *links.logs, *links.beats, d.log, what);
-  const fs::path workspace =
-      fs::path(o.work_dir) / "jobs" / ("attempt-" + std::to_string(offer.attempt_id));
-  const Outcome out = prepare_and_run(offer, workspace, o, d, s);
+  auto dir = AttemptDir::create(o.work_dir, offer);
+  if (!dir) return report_unstarted(offer, dir.error(), links, o, d);
+  auto spool = SpoolWriter::open(dir->spool());
+  if (!spool) return report_unstarted(offer, spool.error(), links, o, d);
+  Session s({offer.attempt_id, offer.epoch}, lease, session_options(offer, o),
+            {dir->spool(), dir->ship_state_path(), {}}, *links.logs, *links.beats, d.log, what);
+  const Outcome out = prepare_and_run(offer, o, d, s, *dir, *spool, 0);
+  finish_attempt(offer, out, s, *dir, links, o, d, /*late=*/false);
+}
+
+}  // namespace
+
+std::string describe(const wire::Offer& o) {
+  return "attempt " + std::to_string(o.attempt_id) + " (" + std::string(core::to_string(o.kind)) +
+         " " + o.stack + ", run " + std::to_string(o.run_id) + ", try " + std::to_string(o.n) + ")";
+}
+
+SessionOptions session_options(const wire::Offer& offer, const AgentOptions& o) {
+  SessionOptions so;
+  so.lease = Ms(offer.lease_ms);
+  so.coalesce = o.timings.log_coalesce;
+  so.fallback = o.timings.log_fallback;
+  so.limits.max_chunk = o.timings.log_chunk_bytes;
+  so.limits.max_batch = o.timings.log_batch_bytes;
+  so.limits.max_output = o.max_output;
+  so.backoff_min = o.timings.backoff_min;
+  so.backoff_max = o.timings.backoff_max;
+  return so;
+}
+
+std::string workspace_of(const AgentOptions& o, wire::Id attempt_id) {
+  return (fs::path(o.work_dir) / "jobs" / ("attempt-" + std::to_string(attempt_id))).string();
+}
+
+Outcome prepare_and_run(const wire::Offer& offer, const AgentOptions& o, const AgentDeps& d,
+                        Session& s, const AttemptDir& dir, SpoolWriter& spool,
+                        std::size_t first_step) {
+  const std::string workspace = workspace_of(o, offer.attempt_id);
+  if (first_step == 0) {
+    std::error_code ec;
+    fs::remove_all(workspace, ec);
+    if (Status made = d.workspaces.make(offer.repo_url, offer.commit, workspace); !made) {
+      (void)spool.note("checkout failed: " + made.error());
+      return {1, {core::Class::transient, "agent.checkout", made.error(), 0, {}}, false};
+    }
+  }
+  const StepHooks hooks{[&s] { return s.should_stop(); }, [&s] { return s.self_fenced(); }};
+  return run_steps({offer, workspace, d.base_env, o.grace, dir, spool, first_step, &d.secrets},
+                   d.processes, hooks);
+}
+
+void finish_attempt(const wire::Offer& offer, const Outcome& out, Session& s, const AttemptDir& dir,
+                    SlotLinks& links, const AgentOptions& o, const AgentDeps& d, bool late) {
+  const std::string what = describe(offer);
   const bool drained = s.drain(o.timings.drain_limit);
   std::error_code ec;
-  if (!o.keep_workspaces) fs::remove_all(workspace, ec);
-  if (s.fenced()) {
+  if (!o.keep_workspaces) fs::remove_all(workspace_of(o, offer.attempt_id), ec);
+  if (s.fenced() && !late) {
     d.log(what + " was fenced; not reporting it");
+    dir.remove();
     return;
   }
   if (!drained) d.log("could not deliver every log line of " + what);
   const wire::FinishRequest req{offer.attempt_id, offer.epoch,   out.exit_code,
                                 s.cancelled(),    s.seq_count(), out.verdict};
   // While this runs, the session keeps heartbeating: the lease holds until the report lands.
-  report(req, *links.main, o, d, what);
+  if (report(req, *links.main, o, d, what, late) != Reported::undelivered) dir.remove();
 }
-
-}  // namespace
 
 bool sleep_unless_stopped(std::stop_token stop, std::chrono::milliseconds wait) {
   std::mutex mu;

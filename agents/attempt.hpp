@@ -1,12 +1,17 @@
 #pragma once
 // What a slot does with one offer: confirm it (/agent/start) before any other work, make the
-// workspace, run the steps beside a Session, then report (/agent/finish).
+// attempt's directory (attempt_dir.hpp) and workspace, run the steps beside a Session, then
+// report (/agent/finish). recover.cpp finishes attempts an earlier agent process left with the
+// same pieces.
 #include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
 
 #include "agents/agent.hpp"
+#include "agents/attempt_dir.hpp"
+#include "agents/session.hpp"
+#include "agents/steps.hpp"
 
 namespace stackrun::agent {
 
@@ -26,5 +31,22 @@ std::optional<std::string> take_offer(const wire::Offer& offer, SlotLinks& links
 
 // Blocks for `wait`, or less once `stop` is requested. Returns false when stopped.
 bool sleep_unless_stopped(std::stop_token stop, std::chrono::milliseconds wait);
+
+// ---- shared with recover.cpp
+
+// "attempt 12 (apply stacks/app, run 3, try 1)".
+std::string describe(const wire::Offer& offer);
+SessionOptions session_options(const wire::Offer& offer, const AgentOptions& options);
+// <work_dir>/jobs/attempt-N.
+std::string workspace_of(const AgentOptions& options, wire::Id attempt_id);
+// Checks out the workspace (when first_step is 0) and runs the steps from first_step.
+Outcome prepare_and_run(const wire::Offer& offer, const AgentOptions& options,
+                        const AgentDeps& deps, Session& session, const AttemptDir& dir,
+                        SpoolWriter& spool, std::size_t first_step);
+// Ships the rest of the output, removes the workspace, reports (a `late` report also when
+// fenced), and removes the attempt's directory once the server gave a definite answer.
+void finish_attempt(const wire::Offer& offer, const Outcome& out, Session& session,
+                    const AttemptDir& dir, SlotLinks& links, const AgentOptions& options,
+                    const AgentDeps& deps, bool late);
 
 }  // namespace stackrun::agent

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 #include "agents/agent_test_harness.hpp"
+#include "agents/report.hpp"
 
 namespace stackrun::agent {
 namespace {
@@ -25,6 +27,15 @@ const char* kLockOutput =
     "  Path:      infra/app\n"
     "  Operation: OperationTypeApply\n"
     "  Who:       ci@agent-1\n";
+
+// Chunks the fake server stored (every chunk of a batch it answered ok, without duplicates).
+std::int64_t stored_chunks(const AgentHarness& h) {
+  std::set<std::int64_t> seqs;
+  for (const auto& call : h.server.logs())
+    if (call.answer == Answer::ok)
+      for (const auto& c : call.batch.chunks) seqs.insert(c.seq);
+  return static_cast<std::int64_t>(seqs.size());
+}
 
 // Runs one offer to its report (or, with `reported` false, until the agent claims again).
 void run_one(AgentHarness& h, bool reported = true) {
@@ -79,7 +90,9 @@ TEST(Attempt, LockOutputIsShippedAndReportedAsLockWithItsInfo) {
   EXPECT_EQ(f.epoch, 2);
   EXPECT_EQ(f.exit_code, 1);
   EXPECT_FALSE(f.stopped);
-  EXPECT_EQ(f.seq_count, 11) << "one chunk per line";
+  EXPECT_EQ(f.seq_count, stored_chunks(h));
+  EXPECT_FALSE(std::filesystem::exists(h.dir.path() / "attempts" / "11"))
+      << "the attempt's directory is removed once reported";
   EXPECT_EQ(f.verdict.cls, core::Class::lock);
   EXPECT_EQ(f.verdict.rule, "builtin.lock.state-lock");
   ASSERT_TRUE(f.verdict.lock.has_value());
@@ -153,7 +166,9 @@ TEST(Attempt, LogsRetriedWhileUnavailableNothingLostNothingDuplicated) {
   EXPECT_EQ(problem, "");
   EXPECT_NE(log.find(expected_out), std::string::npos) << log;
   EXPECT_GE(h.server.logs().size(), 5u);
-  EXPECT_EQ(h.server.finishes()[0].seq_count, 32);  // 2 own lines + 30 output lines
+  EXPECT_EQ(h.server.finishes()[0].seq_count, stored_chunks(h));
+  for (const auto& call : h.server.logs())
+    for (const auto& c : call.batch.chunks) EXPECT_LE(c.data.size(), 40u);
   EXPECT_TRUE(h.logged("cannot ship log lines of attempt 11"));
 }
 
@@ -249,6 +264,47 @@ TEST(Attempt, FinishRefusedIsLoggedAndTheAgentMovesOn) {
   run_one(h, /*reported=*/false);
   EXPECT_EQ(h.server.finishes().size(), 1u);
   EXPECT_TRUE(h.logged("report of attempt 11 (apply stacks/app, run 3, try 1) refused (409)"));
+}
+
+// A finish the server refuses for its size is sent again with a smaller verdict (heartbeats go
+// on meanwhile): the result is never dropped, and the class is kept at every level.
+TEST(Attempt, FinishRefusedForItsSizeIsResentSmallerUntilAccepted) {
+  AgentHarness h;
+  h.server.push_offer(h.offer());
+  h.processes.push({.output = {kLockOutput}, .exit_code = 1});
+  h.server.push_finish(Finish::refused(413, "request body larger than 262144 bytes"));
+  h.server.push_finish(Finish::refused(400, "finish: field \"verdict.line\": too long"));
+  h.start();
+  ASSERT_TRUE(h.wait([&] { return h.server.finishes().size() == 3; }));
+  EXPECT_EQ(h.stop_and_await(), 0);
+  const auto f = h.server.finishes();
+  ASSERT_EQ(f.size(), 3u);
+  for (const auto& r : f) EXPECT_EQ(r.verdict.cls, core::Class::lock);
+  EXPECT_TRUE(f[0].verdict.lock.has_value());
+  EXPECT_TRUE(f[1].verdict.lock.has_value());  // level 1: fields cut, kept
+  EXPECT_FALSE(f[2].verdict.lock.has_value());
+  EXPECT_EQ(f[2].verdict.line,
+            "[stackrun] the deciding line was dropped: the server refused the report with it");
+  EXPECT_TRUE(h.logged("sending it with a smaller verdict"));
+  EXPECT_TRUE(h.logged("(verdict cut to fit the server)"));
+}
+
+TEST(CompactVerdict, CutsEachStringAndKeepsTheClass) {
+  core::Verdict v{core::Class::fatal, std::string(5000, 'r'), std::string(300'000, 'x'), 7, {}};
+  v.lock = core::LockInfo{};
+  v.lock->id = std::string(10'000, 'i');
+  v.lock->who = "me@host";
+  EXPECT_EQ(compact_verdict(v, 0), v);
+  const core::Verdict one = compact_verdict(v, 1);
+  EXPECT_EQ(one.cls, core::Class::fatal);
+  EXPECT_LE(one.line.size(), 1024u + 64);
+  EXPECT_LE(one.rule.size(), 256u + 64);
+  ASSERT_TRUE(one.lock);
+  EXPECT_LE(one.lock->id.size(), 256u + 64);
+  EXPECT_EQ(one.lock->who, "me@host");
+  const core::Verdict two = compact_verdict(v, 2);
+  EXPECT_EQ(two.cls, core::Class::fatal);
+  EXPECT_FALSE(two.lock);
 }
 
 TEST(Attempt, CheckoutFailureIsTransientAndRunsNoStep) {

@@ -1,5 +1,10 @@
 #include "agents/session.hpp"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace stackrun::agent {
@@ -7,15 +12,23 @@ namespace stackrun::agent {
 using Clock = std::chrono::steady_clock;
 
 Session::Session(wire::AttemptRef attempt, const wire::LeaseAnswer& started, SessionOptions options,
-                 ServerLink& logs, ServerLink& beats, Logger log, std::string what)
+                 SessionSpool spool, ServerLink& logs, ServerLink& beats, Logger log,
+                 std::string what)
     : attempt_(attempt),
       o_(options),
       logs_(logs),
       beats_(beats),
       log_(std::move(log)),
       what_(std::move(what)),
+      reader_(attempt, spool.spool, spool.state_path, options.limits, spool.start),
       last_accepted_(Clock::now()),
+      seq_(spool.start.seq),
       cancel_(started.cancel) {
+  // Why inotify: the log thread sleeps until the step writes, with no polling timer; the
+  // fallback wait covers filesystems that do not report changes.
+  inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (inotify_fd_ >= 0) ::inotify_add_watch(inotify_fd_, spool.spool.c_str(), IN_MODIFY);
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   shipper_ = std::thread([this] { ship_loop(); });
   beater_ = std::thread([this] { beat_loop(); });
 }
@@ -25,23 +38,18 @@ Session::~Session() {
     std::lock_guard lk(mu_);
     closing_ = true;
   }
+  wake();
   cv_.notify_all();
   beat_cv_.notify_all();
   shipper_.join();
   beater_.join();
+  if (inotify_fd_ >= 0) ::close(inotify_fd_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-void Session::output(std::string_view bytes) {
-  std::lock_guard lk(mu_);
-  const std::int64_t before = queue_.seq_count();
-  queue_.add(bytes);
-  if (queue_.seq_count() != before) cv_.notify_all();
-}
-
-void Session::note(std::string_view line) {
-  std::lock_guard lk(mu_);
-  queue_.add_line("[stackrun] " + std::string(line));
-  cv_.notify_all();
+void Session::wake() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
 
 bool Session::should_stop() {
@@ -67,16 +75,15 @@ bool Session::self_fenced() {
 
 std::int64_t Session::seq_count() {
   std::lock_guard lk(mu_);
-  return queue_.seq_count();
+  return seq_;
 }
 
 bool Session::drain(Ms limit) {
   std::unique_lock lk(mu_);
-  queue_.close();
   output_closed_ = true;
-  cv_.notify_all();
-  cv_.wait_for(lk, limit, [this] { return queue_.empty() || logs_refused_; });
-  return queue_.empty() && !logs_refused_;
+  wake();
+  cv_.wait_for(lk, limit, [this] { return drained_ || logs_refused_; });
+  return drained_ && !logs_refused_;
 }
 
 bool Session::check_lease_locked(Instant now) {
@@ -94,48 +101,80 @@ void Session::fence_locked(const char* route, int status, const std::string& tex
     log_(what_ + " fenced by the server (" + route + " answered " + std::to_string(status) + ": " +
          text + "): stopping it, not reporting it");
   fenced_ = true;
-  // A fenced attempt's output is still evidence the server takes (schema/protocol.md): only a
-  // refusal of the logs themselves stops shipping them.
   if (std::string_view(route) == "logs") logs_refused_ = true;
   cv_.notify_all();
   beat_cv_.notify_all();
 }
 
+void Session::wait_for_output(Ms wait) {
+  pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
+  const int n = ::poll(fds, inotify_fd_ >= 0 ? 2 : 1, static_cast<int>(wait.count()));
+  if (n <= 0) return;
+  std::uint64_t value = 0;
+  if (fds[0].revents & POLLIN) {
+    [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &value, sizeof value);
+  }
+  // The events only say "written"; the spool's size says how much. Drain them all.
+  alignas(inotify_event) char buf[4096];
+  if (inotify_fd_ >= 0 && (fds[1].revents & POLLIN))
+    while (::read(inotify_fd_, buf, sizeof buf) > 0) {
+    }
+}
+
+void Session::sleep_unless_woken(Ms wait) {
+  pollfd fd{wake_fd_, POLLIN, 0};
+  if (::poll(&fd, 1, static_cast<int>(wait.count())) > 0) {
+    std::uint64_t value = 0;  // the loop checks why (closing_, output_closed_) under mu_
+    [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &value, sizeof value);
+  }
+}
+
 void Session::ship_loop() {
   Ms backoff{0};
-  bool failing = false;
-  std::unique_lock lk(mu_);
-  for (;;) {
-    cv_.wait(lk, [this] { return closing_ || logs_refused_ || !queue_.empty(); });
-    if (closing_ || logs_refused_) return;
-    // Output comes in bursts: give this one a few ms (or until a batch is full) to join, so a
-    // burst costs one request rather than one per line; then ship at once.
-    if (!output_closed_ && queue_.pending_bytes() < o_.batch_bytes) {
-      cv_.wait_for(lk, o_.coalesce, [this] {
-        return closing_ || logs_refused_ || output_closed_ ||
-               queue_.pending_bytes() >= o_.batch_bytes;
-      });
+  bool failing = false, fresh = false;
+  for (;;) {  // one pass per batch or wake-up, until closing or refused
+    bool ended = false;
+    {
+      std::lock_guard lk(mu_);
       if (closing_ || logs_refused_) return;
+      ended = output_closed_;
     }
-    wire::LogBatch batch{attempt_.attempt_id, attempt_.epoch, queue_.peek(o_.batch_bytes)};
-    lk.unlock();
-    const auto r = logs_.logs(batch);
-    lk.lock();
+    if (reader_.capped())
+      if (auto problem = reader_.bound_disk()) log_(*problem);
+    // Output comes in bursts: after a wake-up, give the burst a few ms to join, so that it
+    // costs one request rather than one per line. A backlog ships at once.
+    if (fresh && !ended) sleep_unless_woken(o_.coalesce);
+    fresh = false;
+    const wire::LogBatch* batch = reader_.next(ended);
+    if (batch == nullptr) {
+      if (ended && reader_.done(true)) {
+        std::lock_guard lk(mu_);
+        drained_ = true;
+        cv_.notify_all();
+      }
+      wait_for_output(o_.fallback);
+      fresh = true;
+      continue;
+    }
+    const auto r = logs_.logs(*batch);
+    std::unique_lock lk(mu_);
     switch (r.answer) {
       case Answer::ok: {
         // The server says how many of the batch it stored; the rest goes again, after a pause
         // if it took nothing (so a server that keeps taking nothing is not hammered).
-        const auto sent = static_cast<std::int64_t>(batch.chunks.size());
+        const auto sent = static_cast<std::int64_t>(batch->chunks.size());
         const auto stored = std::clamp<std::int64_t>(r.value.acked, 0, sent);
-        queue_.ack(static_cast<std::size_t>(stored));
-        cv_.notify_all();  // drain() may be waiting
-        if (stored == 0 && sent > 0) {
-          backoff = next_backoff(backoff, o_.backoff_min, o_.backoff_max);
-          cv_.wait_for(lk, backoff, [this] { return closing_ || logs_refused_; });
-          break;
-        }
+        reader_.answered(static_cast<std::size_t>(stored));
+        seq_ = reader_.seq_count();
+        cv_.notify_all();
         if (failing) log_("log lines of " + what_ + " delivered again");
         failing = false;
+        if (stored == 0 && sent > 0) {
+          backoff = next_backoff(backoff, o_.backoff_min, o_.backoff_max);
+          lk.unlock();
+          sleep_unless_woken(backoff);
+          break;
+        }
         backoff = Ms(0);
         break;
       }
@@ -144,12 +183,13 @@ void Session::ship_loop() {
         return;
       case Answer::none:
       case Answer::unavailable:
-        // The server is down or restarting: keep every line and retry; seqs make resending
-        // harmless.
+        // The server is down or restarting: the batch goes again as it is (seqs make a resend
+        // harmless).
         if (!failing) log_("cannot ship log lines of " + what_ + " (" + r.text + "); retrying");
         failing = true;
         backoff = next_backoff(backoff, o_.backoff_min, o_.backoff_max);
-        cv_.wait_for(lk, backoff, [this] { return closing_ || logs_refused_; });
+        lk.unlock();
+        sleep_unless_woken(backoff);
         break;
     }
   }

@@ -8,17 +8,17 @@
 #include "pipelines/classifier_rules.hpp"
 #include "pipelines/loader.hpp"
 #include "runner/core/classify.hpp"
+#include "runner/proc/step_files.hpp"
 
 namespace stackrun::agent {
 namespace {
 
-Outcome fatal(int exit_code, std::string rule, std::string line) {
-  return {exit_code, {core::Class::fatal, std::move(rule), std::move(line), 0, {}}};
+// A step's command as its header line shows it: a block scalar's trailing newlines dropped, so
+// the step's first output byte follows the header's own newline.
+std::string shown_command(std::string command) {
+  while (!command.empty() && (command.back() == '\n' || command.back() == '\r')) command.pop_back();
+  return command;
 }
-
-// The classifier sees at most this much of a step's output (the end of it): enough for any
-// error block, bounded against a step that prints gigabytes.
-constexpr std::size_t kKeepBytes = 64u << 20;
 
 // The classifier of a rule set, compiled once per agent process: compiling the built-in RE2
 // rules took longer than starting the step itself. A Classifier is immutable and thread-safe;
@@ -41,63 +41,153 @@ Result<core::Classifier> classifier_for(const std::vector<core::RuleSpec>& extra
   return made;
 }
 
+// The offer's pipeline, loaded, with its classifier; or the fatal outcome saying why not.
+struct Loaded {
+  std::optional<pipelines::Pipeline> pipeline;
+  std::optional<core::Classifier> classifier;
+  Outcome failure;
+};
+
+Loaded load(const wire::Offer& job) {
+  Loaded l;
+  auto loaded = pipelines::load_pipeline(job.pipeline_yaml, job.pipeline_file);
+  if (!loaded.pipeline) {
+    l.failure = agent_fatal(1, "agent.pipeline",
+                            loaded.diagnostics.empty() ? "" : loaded.diagnostics[0].str());
+    return l;
+  }
+  auto classifier = classifier_for(pipelines::rule_specs(*loaded.pipeline));
+  if (!classifier) {
+    l.failure = agent_fatal(1, "agent.classify-rules", classifier.error());
+    return l;
+  }
+  l.pipeline = std::move(*loaded.pipeline);
+  l.classifier = *classifier;
+  return l;
+}
+
+// How a step that ended is judged: the classifier on the end of its output [start, end) of the
+// spool, unless the step timed out or was stopped because the lease lapsed.
+Outcome judge(const core::Classifier& classifier, const pipelines::Step& step,
+              const std::string& spool, std::uint64_t start, std::uint64_t end,
+              const proc::ExitInfo& exit, const StepHooks& hooks) {
+  Outcome out;
+  out.exit_code = exit.exit_code;
+  out.stopped = exit.stopped;
+  auto tail = read_tail(spool, start, end, kTailBytes);
+  out.verdict = classifier.classify(tail ? tail->text : "", exit.exit_code, step.exit_codes);
+  if (out.verdict.line_no > 0 && tail)
+    out.verdict.line_no =
+        tail->lines_before < 0 ? 0 : out.verdict.line_no + static_cast<int>(tail->lines_before);
+  if (exit.timed_out) {
+    out.verdict = agent_fatal(exit.exit_code, "agent.timeout",
+                              "step \"" + step.name + "\" timed out after " +
+                                  core::format_duration(step.timeout))
+                      .verdict;
+  } else if (hooks.self_fenced()) {
+    out.verdict = agent_fatal(exit.exit_code, "agent.self-fenced",
+                              "stopped: the server did not accept a heartbeat for a whole lease")
+                      .verdict;
+  }
+  return out;
+}
+
 }  // namespace
+
+Outcome agent_fatal(int exit_code, std::string rule, std::string line) {
+  return {exit_code, {core::Class::fatal, std::move(rule), std::move(line), 0, {}}, false};
+}
 
 Outcome run_steps(const StepsInput& in, proc::ProcessRunner& runner, const StepHooks& hooks) {
   const wire::Offer& job = in.job;
-  auto loaded = pipelines::load_pipeline(job.pipeline_yaml, job.pipeline_file);
-  if (!loaded.pipeline)
-    return fatal(1, "agent.pipeline",
-                 loaded.diagnostics.empty() ? "" : loaded.diagnostics[0].str());
-  auto classifier = classifier_for(pipelines::rule_specs(*loaded.pipeline));
-  if (!classifier) return fatal(1, "agent.classify-rules", classifier.error());
+  const Loaded l = load(job);
+  if (!l.pipeline) return l.failure;
   const Env ci = ci_variables(job);
   Outcome out;
-  for (const auto& step : loaded.pipeline->steps) {
+  const auto& steps = l.pipeline->steps;
+  static const SecretSources kNoSecrets;
+  auto secrets = resolve_secrets(steps, in.secrets ? *in.secrets : kNoSecrets, read_secret_file);
+  if (!secrets) {
+    (void)in.spool.note(secrets.error());
+    return agent_fatal(1, "agent.secrets", secrets.error());
+  }
+  if (in.first_step == 0)
+    for (const auto& note : secrets->notes) (void)in.spool.note(note);
+  for (std::size_t k = in.first_step; k < steps.size(); ++k) {
+    const auto& step = steps[k];
     if (hooks.should_stop()) {
       if (hooks.self_fenced())
-        return fatal(
+        return agent_fatal(
             130, "agent.self-fenced",
             "stopped before step \"" + step.name + "\": no heartbeat accepted for a lease");
-      return fatal(130, "agent.stopped", "stopped before step \"" + step.name + "\" began");
+      return agent_fatal(130, "agent.stopped", "stopped before step \"" + step.name + "\" began");
     }
     Env overrides = ci;
     overrides.insert(overrides.end(), step.env.begin(), step.env.end());
+    overrides.insert(overrides.end(), secrets->step_env[k].begin(), secrets->step_env[k].end());
     auto cwd = std::filesystem::path(in.workspace) / job.stack;
     if (!step.dir.empty()) cwd /= step.dir;
     auto launch = proc::make_shell_launch(step.command, in.base_env, overrides, cwd.string(),
                                           step.timeout, in.grace);
-    hooks.note(std::string(core::to_string(job.kind)) + " " + job.stack + " @ " +
-               job.commit.substr(0, 12) + " step \"" + step.name + "\"");
-    hooks.output("$ " + step.command + "\n");
-    std::string captured;
-    auto r = runner.run(
-        launch,
-        [&](std::string_view bytes) {
-          hooks.output(bytes);
-          captured.append(bytes);
-          if (captured.size() > kKeepBytes) captured.erase(0, captured.size() - kKeepBytes);
-        },
-        hooks.should_stop);
+    launch.mask = secrets->mask;
+    // The step's own lines, then its output: where each begins is recorded first, so that a
+    // restarted agent knows which output was the step's.
+    const std::string lines = "[stackrun] " + std::string(core::to_string(job.kind)) + " " +
+                              job.stack + " @ " + job.commit.substr(0, 12) + " step \"" +
+                              step.name + "\"\n$ " + shown_command(step.command) + "\n";
+    Status wrote = in.spool.end_line();
+    const std::uint64_t header = in.spool.size();
+    if (wrote) wrote = in.attempt.write_step(k, {header, header + lines.size()});
+    if (wrote) wrote = in.spool.append(lines);
+    if (!wrote) return agent_fatal(1, "agent.spool", wrote.error());
+    auto r = runner.run(launch, in.attempt.step_files(k), hooks.should_stop);
     if (!r) {
-      hooks.note(r.error());
-      return fatal(127, "agent.spawn", r.error());
+      (void)in.spool.note(r.error());
+      return agent_fatal(127, "agent.spawn", r.error());
     }
-    out.exit_code = r->exit_code;
-    out.verdict = classifier->classify(captured, r->exit_code, step.exit_codes);
-    if (r->timed_out) {
-      out.verdict =
-          fatal(r->exit_code, "agent.timeout",
-                "step \"" + step.name + "\" timed out after " + core::format_duration(step.timeout))
-              .verdict;
-    } else if (hooks.self_fenced()) {
-      out.verdict = fatal(r->exit_code, "agent.self-fenced",
-                          "stopped: the server did not accept a heartbeat for a whole lease")
-                        .verdict;
-    }
+    const std::uint64_t end = in.spool.size();
+    (void)in.spool.end_line();
+    out = judge(*l.classifier, step, in.attempt.spool(), header + lines.size(), end, *r, hooks);
     if (out.verdict.cls != core::Class::success || r->stopped) break;
   }
   return out;
+}
+
+std::optional<Resumed> resume_step(const wire::Offer& job, const AttemptDir& attempt,
+                                   SpoolWriter& spool, proc::ProcessRunner& runner,
+                                   const StepHooks& hooks) {
+  const auto last = attempt.last_step();
+  if (!last) return std::nullopt;
+  const auto [k, record] = *last;
+  Resumed resumed{k, std::nullopt, true};
+  const Loaded l = load(job);
+  if (!l.pipeline) {
+    resumed.outcome = l.failure;
+    return resumed;
+  }
+  const auto& steps = l.pipeline->steps;
+  if (k >= steps.size()) {
+    resumed.outcome = agent_fatal(1, "agent.restarted", "the attempt's steps changed on disk");
+    return resumed;
+  }
+  resumed.last = k + 1 == steps.size();
+  const proc::StepFiles files = attempt.step_files(k);
+  auto r = runner.resume(files, hooks.should_stop);
+  if (!r) {
+    std::error_code ec;
+    if (!std::filesystem::exists(files.dir + "/" + proc::kSupervisorFile, ec) &&
+        !std::filesystem::exists(files.dir + "/" + proc::kStatusFile, ec))
+      return resumed;  // the agent died before the step started: start it afresh
+    (void)spool.note(r.error());
+    resumed.outcome =
+        agent_fatal(1, "agent.restarted",
+                    "step \"" + steps[k].name + "\" after the agent restarted: " + r.error());
+    return resumed;
+  }
+  const std::uint64_t end = spool.size();
+  (void)spool.end_line();
+  resumed.outcome = judge(*l.classifier, steps[k], attempt.spool(), record.start, end, *r, hooks);
+  return resumed;
 }
 
 }  // namespace stackrun::agent

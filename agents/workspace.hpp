@@ -31,8 +31,9 @@ class GitWorkspaceMaker final : public WorkspaceMaker {
   std::string cache_dir_;
 };
 
-// The cache directory name of `url`: its alphanumerics (others become '_'), at most the last 80,
-// plus ".git". Pure.
+// The cache directory name of `url`: a readable part (its alphanumerics, others '_', at most the
+// last 40), '-', the SHA-256 of the whole URL in hex, ".git". Distinct URLs get distinct names
+// (the readable part alone once let two URLs share a cache). Pure.
 std::string cache_name(const std::string& url);
 
 }  // namespace stackrun::agent

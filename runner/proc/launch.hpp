@@ -29,6 +29,31 @@ std::optional<std::string> find_env(const EnvList& env, std::string_view name);
 Launch make_shell_launch(std::string command, EnvList base_env, EnvList overrides, std::string cwd,
                          core::Duration timeout, core::Duration grace);
 
+// The environment a step inherits from its agent: an allow-list, never the whole environment
+// (the agent's may hold its token, cloud credentials, an operator's shell variables).
+// Passed: PATH, HOME, USER, LOGNAME, LANG, LANGUAGE, LC_*, TZ, TERM, TMPDIR and the proxy
+// variables (http_proxy, https_proxy, ftp_proxy, all_proxy, no_proxy, each also upper-case),
+// plus every name matching one of `pass_patterns` (the agent's --pass-env; `*` matches any
+// run of characters, nothing else is special). Never passed, whatever a pattern says:
+// kNeverPassed and names starting with kSecretPrefix (secrets reach a step only through the
+// pipeline's `secrets:`, which masks them). Order: `agent_env`'s; a repeated name appears once,
+// with its last value, at its first position (as merge_env). The CI_*/STACKRUN_* variables of
+// a job and the step's `env:` are added later, per step (agents/job.hpp, make_shell_launch).
+EnvList step_environment(const EnvList& agent_env, const std::vector<std::string>& pass_patterns);
+
+// Names no pattern lets through: the agent's and operator's tokens and files naming them.
+inline const std::vector<std::string_view> kNeverPassed = {
+    "STACKRUN_AGENT_TOKEN", "STACKRUN_AGENT_TOKEN_FILE", "STACKRUN_TOKEN", "STACKRUN_TOKEN_FILE",
+    "STACKRUN_BOOTSTRAP_TOKEN"};
+// Where an agent's environment holds secret values: STACKRUN_SECRET_<name>.
+inline constexpr std::string_view kSecretPrefix = "STACKRUN_SECRET_";
+
+// True if `name` matches `pattern`, where `*` matches any run of characters (also none).
+bool env_pattern_match(std::string_view pattern, std::string_view name);
+// nullopt if `pattern` is a usable --pass-env value: non-empty, only [A-Za-z0-9_*]. Otherwise
+// the reason, e.g. `"A-B" may hold only letters, digits, _ and *`.
+std::optional<std::string> env_pattern_error(std::string_view pattern);
+
 // This process's environment, in `environ` order; entries without '=' or with an empty name
 // are skipped. Not safe against a concurrent setenv() (nothing is).
 EnvList current_environment();

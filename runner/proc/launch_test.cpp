@@ -93,6 +93,176 @@ TEST(CurrentEnvironment, ReadsEnviron) {
   }
 }
 
+// An agent environment holding a bit of everything a real one may hold.
+const EnvList kAgentEnv = {
+    {"PATH", "/usr/bin:/bin"},
+    {"HOME", "/home/ci"},
+    {"STACKRUN_AGENT_TOKEN", "sr_agent_secret"},
+    {"AWS_SECRET_ACCESS_KEY", "aws"},
+    {"LANG", "C.UTF-8"},
+    {"LC_ALL", "C"},
+    {"LC_TIME", "en_GB.UTF-8"},
+    {"LCX", "not a locale variable"},
+    {"https_proxy", "http://proxy:3128"},
+    {"NO_PROXY", "localhost"},
+    {"TZ", "UTC"},
+    {"TERM", "xterm"},
+    {"USER", "ci"},
+    {"TMPDIR", "/tmp/ci"},
+    {"SSH_AUTH_SOCK", "/run/ssh.sock"},
+    {"STACKRUN_STUB_STATE", "/tmp/state"},
+    {"STACKRUN_STUB_APPLY_SECONDS", "0.3"},
+    {"STACKRUN_SECRET_pg_password", "hunter22"},
+    {"STACKRUN_TOKEN", "sr_operator"},
+    {"STACKRUN_TOKEN_FILE", "/etc/stackrun/token"},
+    {"STACKRUN_AGENT_TOKEN_FILE", "/etc/stackrun/agent-token"},
+    {"STACKRUN_BOOTSTRAP_TOKEN", "sr_boot"},
+    {"TG_LOCK_TIMEOUT", "0s"},
+    {"path", "lower-case is another name"},
+};
+
+struct StepEnvRow {
+  const char* name;
+  EnvList agent_env;
+  std::vector<std::string> patterns;
+  EnvList want;
+};
+
+const EnvList kDefaults = {{"PATH", "/usr/bin:/bin"},  {"HOME", "/home/ci"},
+                           {"LANG", "C.UTF-8"},        {"LC_ALL", "C"},
+                           {"LC_TIME", "en_GB.UTF-8"}, {"https_proxy", "http://proxy:3128"},
+                           {"NO_PROXY", "localhost"},  {"TZ", "UTC"},
+                           {"TERM", "xterm"},          {"USER", "ci"},
+                           {"TMPDIR", "/tmp/ci"}};
+
+EnvList with(EnvList base, const EnvList& more) {
+  base.insert(base.end(), more.begin(), more.end());
+  return base;
+}
+
+const StepEnvRow kStepEnvRows[] = {
+    {"empty", {}, {"*"}, {}},
+    {"the allow-list only", kAgentEnv, {}, kDefaults},
+    {"an exact extra name",
+     kAgentEnv,
+     {"TG_LOCK_TIMEOUT"},
+     with(kDefaults, {{"TG_LOCK_TIMEOUT", "0s"}})},
+    {"a glob, in the agent's order",
+     kAgentEnv,
+     {"STACKRUN_STUB_*"},
+     {{"PATH", "/usr/bin:/bin"},
+      {"HOME", "/home/ci"},
+      {"LANG", "C.UTF-8"},
+      {"LC_ALL", "C"},
+      {"LC_TIME", "en_GB.UTF-8"},
+      {"https_proxy", "http://proxy:3128"},
+      {"NO_PROXY", "localhost"},
+      {"TZ", "UTC"},
+      {"TERM", "xterm"},
+      {"USER", "ci"},
+      {"TMPDIR", "/tmp/ci"},
+      {"STACKRUN_STUB_STATE", "/tmp/state"},
+      {"STACKRUN_STUB_APPLY_SECONDS", "0.3"}}},
+    {"tokens and secrets never pass, even under *",
+     kAgentEnv,
+     {"*"},
+     {{"PATH", "/usr/bin:/bin"},
+      {"HOME", "/home/ci"},
+      {"AWS_SECRET_ACCESS_KEY", "aws"},
+      {"LANG", "C.UTF-8"},
+      {"LC_ALL", "C"},
+      {"LC_TIME", "en_GB.UTF-8"},
+      {"LCX", "not a locale variable"},
+      {"https_proxy", "http://proxy:3128"},
+      {"NO_PROXY", "localhost"},
+      {"TZ", "UTC"},
+      {"TERM", "xterm"},
+      {"USER", "ci"},
+      {"TMPDIR", "/tmp/ci"},
+      {"SSH_AUTH_SOCK", "/run/ssh.sock"},
+      {"STACKRUN_STUB_STATE", "/tmp/state"},
+      {"STACKRUN_STUB_APPLY_SECONDS", "0.3"},
+      {"TG_LOCK_TIMEOUT", "0s"},
+      {"path", "lower-case is another name"}}},
+    {"naming a token or a secret exactly passes nothing",
+     kAgentEnv,
+     {"STACKRUN_AGENT_TOKEN", "STACKRUN_SECRET_pg_password", "STACKRUN_*TOKEN*",
+      "STACKRUN_SECRET_*"},
+     kDefaults},
+    {"names are case sensitive", {{"Path", "/x"}, {"home", "/h"}}, {}, {}},
+    {"a pattern that matches nothing", kAgentEnv, {"NOPE_*"}, kDefaults},
+    {"a repeated name: last value, first position",
+     {{"PATH", "/a"}, {"HOME", "/h"}, {"PATH", "/b"}},
+     {},
+     {{"PATH", "/b"}, {"HOME", "/h"}}},
+    {"repeated patterns pass a name once",
+     {{"X_1", "a"}, {"X_2", "b"}},
+     {"X_*", "X_1", "*"},
+     {{"X_1", "a"}, {"X_2", "b"}}},
+};
+
+TEST(StepEnvironment, Table) {
+  for (const StepEnvRow& row : kStepEnvRows)
+    EXPECT_EQ(step_environment(row.agent_env, row.patterns), row.want) << row.name;
+}
+
+TEST(StepEnvironment, NoValueOfAnyTokenOrSecretEverPasses) {
+  // Whatever the patterns, no value that is a token or a secret comes out.
+  const std::vector<std::vector<std::string>> pattern_sets = {
+      {}, {"*"}, {"STACKRUN_*"}, {"*TOKEN*"}, {"*_*"}, {"S*"}, {"STACKRUN_SECRET_pg_password"}};
+  for (const auto& patterns : pattern_sets) {
+    for (const auto& [name, value] : step_environment(kAgentEnv, patterns)) {
+      EXPECT_NE(value, "sr_agent_secret") << name;
+      EXPECT_NE(value, "hunter22") << name;
+      EXPECT_NE(value, "sr_operator") << name;
+      EXPECT_NE(value, "sr_boot") << name;
+      EXPECT_EQ(name.find("TOKEN"), std::string::npos) << name;
+    }
+  }
+}
+
+struct PatternRow {
+  const char* pattern;
+  const char* name;
+  bool want;
+};
+
+const PatternRow kPatternRows[] = {
+    {"A", "A", true},
+    {"A", "AB", false},
+    {"A", "a", false},
+    {"*", "", true},
+    {"*", "ANY_NAME", true},
+    {"A*", "A", true},
+    {"A*", "AB_C", true},
+    {"A*", "BA", false},
+    {"*_PROXY", "HTTP_PROXY", true},
+    {"*_PROXY", "PROXY", false},
+    {"A*B*C", "AxxBxxC", true},
+    {"A*B*C", "AxxCxxB", false},
+    {"A*B", "AB", true},
+    {"A*B", "ABAB", true},
+    {"A*B", "ABA", false},
+    {"**", "X", true},
+    {"", "", true},
+    {"", "X", false},
+};
+
+TEST(EnvPatternMatch, Table) {
+  for (const PatternRow& r : kPatternRows)
+    EXPECT_EQ(env_pattern_match(r.pattern, r.name), r.want) << r.pattern << " vs " << r.name;
+}
+
+TEST(EnvPatternError, Table) {
+  EXPECT_EQ(env_pattern_error("STACKRUN_STUB_*"), std::nullopt);
+  EXPECT_EQ(env_pattern_error("*"), std::nullopt);
+  EXPECT_EQ(env_pattern_error("tf_var_1"), std::nullopt);
+  EXPECT_EQ(env_pattern_error(""), "an empty name passes nothing");
+  EXPECT_EQ(env_pattern_error("A-B"), "\"A-B\" may hold only letters, digits, _ and *");
+  EXPECT_EQ(env_pattern_error("A=1"), "\"A=1\" may hold only letters, digits, _ and *");
+  EXPECT_EQ(env_pattern_error("TF_?"), "\"TF_?\" may hold only letters, digits, _ and *");
+}
+
 struct CandidatesRow {
   const char* program;
   const char* path;

@@ -1,202 +1,217 @@
-// The real ProcessRunner: spawn (spawn.cpp), then supervise on the calling thread: stream the
-// output, watch the timeout and should_stop(), escalate signals, clean up the group, reap.
+// The real ProcessRunner, on the agent's side: write the launch file, start the supervisor,
+// wait for it (a pidfd, so its exit wakes us at once), pass a stop request on as SIGTERM, read
+// the status it left. The step itself is the supervisor's business (supervisor.cpp).
 #include "runner/proc/process.hpp"
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <vector>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
 
+#include "runner/proc/launch.hpp"
+#include "runner/proc/proc_table.hpp"
 #include "runner/proc/spawn.hpp"
+#include "runner/proc/step_files.hpp"
 
 namespace stackrun::proc {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr milliseconds kTick{100};          // the longest we block without looking around
-constexpr milliseconds kMinKillWait{1000};  // after a SIGKILL, the least we wait for EOF
-constexpr milliseconds kLongest{std::chrono::hours(24 * 365)};  // keeps time_point sums finite
-constexpr std::size_t kChunk = 64 * 1024;                       // one pipe buffer's worth
+constexpr milliseconds kTick{100};  // how often should_stop() is asked while a step runs
+// How long resume() waits for a supervisor that was spawned but has not recorded itself yet.
+constexpr milliseconds kRecordWait{2000};
 
-// The running group, owned until its leader is reaped. If run() unwinds early (a callback
-// threw), the destructor SIGKILLs the group and reaps the leader: no step outlives run().
-class Group {
+std::string path_in(const StepFiles& f, const char* name) {
+  return f.dir + "/" + name;
+}
+
+// The PATH that argv[0] is looked up in: the step's own, else ours, else the POSIX default.
+std::string search_path(const Launch& launch) {
+  if (auto p = find_env(launch.env, "PATH")) return *p;
+  if (const char* p = std::getenv("PATH")) return p;
+  return "/bin:/usr/bin";
+}
+
+// The supervisor we wait for. A child of ours (run) is reaped here; one started by an earlier
+// agent (resume) is not ours to reap, and is known by its pid and start time.
+class Supervisor {
  public:
-  explicit Group(const Spawned& s) : pid_(s.pid), fd_(s.output_fd) {}
-  Group(const Group&) = delete;
-  Group& operator=(const Group&) = delete;
-  ~Group() {
-    close_output();
-    if (!reaped_) {
-      signal(SIGKILL);
-      (void)reap();
-    }
+  Supervisor(pid_t pid, bool child) : pid_(pid), child_(child) {
+    // Why a pidfd: poll() on it wakes the moment the supervisor exits, child or not, and a
+    // signal through it cannot reach a process that reused the pid.
+    fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   }
-
-  // Why the negative pid: the signal goes to every process in the group, not just the leader.
-  // ESRCH (nobody left) is fine.
-  void signal(int sig) const { ::kill(-pid_, sig); }
-
-  // Why WNOWAIT: the leader stays a zombie, so its pid (the group id) cannot be reused by an
-  // unrelated process while we still send signals to the group; reap() collects it at the end.
-  bool leader_exited() {
-    if (exited_) return true;
-    siginfo_t info{};
-    if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
-      exited_ = errno != EINTR;  // ECHILD: someone else reaped it (see make_process_runner)
-    } else {
-      exited_ = info.si_pid != 0;
-    }
-    return exited_;
-  }
-
-  // The leader's wait status, or -1 if it was lost to someone else's waitpid.
-  int reap() {
-    reaped_ = true;
-    int status = 0;
-    pid_t r;
-    while ((r = ::waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
-    }
-    return r == pid_ ? status : -1;
-  }
-
-  bool output_open() const { return fd_ >= 0; }
-  int output_fd() const { return fd_; }
-  void close_output() {
+  // Reaps a child that already exited; one still running (should_stop threw) is left to run
+  // its step to the end, as if the agent had died: resume() finds it.
+  ~Supervisor() {
     if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
+    if (child_ && !reaped_) ::waitpid(pid_, nullptr, WNOHANG);
+  }
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  // Waits up to `wait` for the exit; true once it exited.
+  bool exited(milliseconds wait) {
+    if (fd_ >= 0) {
+      pollfd p{fd_, POLLIN, 0};
+      return ::poll(&p, 1, static_cast<int>(wait.count())) > 0;
+    }
+    // No pidfd (a kernel before 5.3): look every `wait`.
+    std::this_thread::sleep_for(wait);
+    if (child_) {
+      if (::waitpid(pid_, &status_, WNOHANG) != pid_) return false;
+      reaped_ = true;
+      return true;
+    }
+    return ::kill(pid_, 0) != 0;
+  }
+  void ask_to_stop() const {
+    if (fd_ < 0 || ::syscall(SYS_pidfd_send_signal, fd_, SIGTERM, nullptr, 0) != 0)
+      ::kill(pid_, SIGTERM);
+  }
+  // The supervisor's wait status, once it exited (0 when it is not our child).
+  int wait_status() {
+    if (child_ && !reaped_) {
+      while (::waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+      }
+      reaped_ = true;
+    }
+    return status_;
   }
 
  private:
   pid_t pid_;
-  int fd_;
-  bool exited_ = false;
+  bool child_;
+  int fd_ = -1;
+  int status_ = 0;
   bool reaped_ = false;
 };
 
-// Waits up to `wait` for output and hands one chunk to `on_output`; closes the fd at EOF.
-void pump_output(Group& group, milliseconds wait, std::vector<char>& buf,
-                 const std::function<void(std::string_view)>& on_output) {
-  pollfd pfd{group.output_fd(), POLLIN, 0};
-  const int n = ::poll(&pfd, 1, static_cast<int>(wait.count()));
-  if (n <= 0) return;  // timeout, or EINTR: the caller loops
-  const ssize_t got = ::read(group.output_fd(), buf.data(), buf.size());
-  if (got > 0) {
-    if (on_output) on_output(std::string_view(buf.data(), static_cast<std::size_t>(got)));
-  } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
-    group.close_output();  // EOF: every writer (the leader and anything it started) is gone
-  }
+std::optional<SupervisorRecord> read_record(const StepFiles& f) {
+  auto text = read_whole_file(path_in(f, kSupervisorFile));
+  if (!text) return std::nullopt;
+  auto r = decode_supervisor_record(*text);
+  if (!r) return std::nullopt;
+  return *r;
 }
 
-ExitInfo decode(int status, ExitInfo info) {
-  if (status == -1) {
-    info.exit_code = -1;
-  } else if (WIFSIGNALED(status)) {
-    info.signal = WTERMSIG(status);
-    info.exit_code = 128 + info.signal;
-  } else if (WIFEXITED(status)) {
-    info.exit_code = WEXITSTATUS(status);
-  }
-  return info;
+std::optional<StepStatus> read_status(const StepFiles& f) {
+  auto text = read_whole_file(path_in(f, kStatusFile));
+  if (!text) return std::nullopt;
+  auto s = decode_step_status(*text);
+  if (!s) return std::nullopt;
+  return *s;
 }
 
-class BoostProcessRunner final : public ProcessRunner {
- public:
-  Result<ExitInfo> run(const Launch& launch, const std::function<void(std::string_view)>& on_output,
-                       const std::function<bool()>& should_stop) override {
-    auto spawned = spawn_group_leader(launch);
-    if (!spawned) return Error{spawned.error()};
-    Group group(*spawned);
-    const milliseconds grace = std::clamp<milliseconds>(launch.grace, milliseconds(0), kLongest);
-    const auto start = Clock::now();
-    const auto deadline =
-        start + std::clamp<milliseconds>(launch.timeout, milliseconds(0), kLongest);
-
-    // Why SIGINT, then SIGTERM, then SIGKILL: terragrunt and terraform treat SIGINT as
-    // Ctrl-C and release the state lock before exiting; SIGTERM catches tools that only
-    // handle that; SIGKILL cannot be refused. Why SIGCONT after each: a stopped member (e.g.
-    // SIGTTIN from reading /dev/tty) acts on the signal only once continued.
-    static constexpr int kEscalation[] = {SIGINT, SIGTERM, SIGKILL};
-    int sent = 0;  // how many of kEscalation have been sent
-    bool stopping = false;
-    Clock::time_point next_signal{};  // when kEscalation[sent] is due, once stopping
-    Clock::time_point next_stop_check = start;
-    bool leader_gone = false;
-    bool drain_killed = false;
-    Clock::time_point drain_until{};  // after the leader exits: until when we wait for EOF
-    milliseconds idle{1};             // backoff while only waiting for the leader to exit
-    std::vector<char> buf(kChunk);
-    ExitInfo info;
-
-    for (;;) {
-      const auto now = Clock::now();
-      Clock::time_point wake = now + kTick;
-      if (!leader_gone) {
-        if (!stopping && now >= deadline) {
-          info.timed_out = stopping = true;
-        } else if (!stopping && now >= next_stop_check) {
-          next_stop_check = now + kTick;
-          if (should_stop && should_stop()) info.stopped = stopping = true;
-        }
-        if (stopping && sent == 0) next_signal = now;
-        if (stopping && sent < 3 && now >= next_signal) {
-          group.signal(kEscalation[sent]);
-          if (kEscalation[sent] != SIGKILL) group.signal(SIGCONT);
-          ++sent;
-          next_signal = now + grace;
-        }
-        wake = std::min(
-            wake, stopping ? (sent < 3 ? next_signal : wake) : std::min(deadline, next_stop_check));
-      } else if (group.output_open()) {
-        // Why: the leader is gone but something it started still holds the output (say a
-        // backgrounded `sleep 30 &`). It gets `grace` to finish; then the group is killed, so
-        // such a grandchild cannot hang the agent. One that left the group (setsid) is
-        // abandoned after the last wait: we close our end and stop reading.
-        if (now >= drain_until) {
-          if (drain_killed) break;
-          group.signal(SIGKILL);
-          drain_killed = true;
-          drain_until = now + std::max(grace, kMinKillWait);
-        }
-        wake = std::min(wake, drain_until);
-      } else {
-        break;  // leader exited and output closed
-      }
-
-      auto wait = std::chrono::duration_cast<milliseconds>(wake - now);
-      wait = std::clamp(wait, milliseconds(0), kTick);
-      if (group.output_open()) {
-        pump_output(group, wait, buf, on_output);
-      } else {
-        // The child closed its output but lives on: no fd to wait on, so back off from 1 ms
-        // (the usual case is an exit a moment after EOF) up to the tick.
-        ::poll(nullptr, 0, static_cast<int>(std::min(wait, idle).count()));
-        idle = std::min(idle * 2, kTick);
-      }
-      if (!leader_gone && group.leader_exited()) {
-        leader_gone = true;
-        drain_until = Clock::now() + grace;
-      }
+// The step of a supervisor that died without a status runs on unsupervised: SIGKILL its group,
+// if processes of that group in the supervisor's session are left (so never a stranger's).
+void kill_orphaned_group(const StepFiles& f) {
+  auto r = read_record(f);
+  if (!r || r->step_pid <= 0) return;
+  for (const ProcEntry& p : list_processes()) {
+    if (p.pgrp == r->step_pid && p.session == r->pid && p.state != 'Z') {
+      ::kill(-r->step_pid, SIGKILL);
+      return;
     }
-    // Why SIGKILL the group even after a clean exit: a member that let go of the output
-    // (`daemon >/dev/null &`) must not outlive its step on a shared agent.
-    group.signal(SIGKILL);
-    group.close_output();
-    return decode(group.reap(), info);
   }
+}
+
+Result<ExitInfo> outcome(const StepFiles& f, Supervisor& sup) {
+  const int wait_status = sup.wait_status();
+  if (auto s = read_status(f)) {
+    if (!s->error.empty()) return Error{s->error};
+    return s->exit;
+  }
+  kill_orphaned_group(f);
+  std::string how = "it was killed or crashed";
+  if (WIFEXITED(wait_status) && wait_status != 0)
+    how = "exit " + std::to_string(WEXITSTATUS(wait_status));
+  else if (WIFSIGNALED(wait_status))
+    how = "signal " + std::to_string(WTERMSIG(wait_status));
+  return Error{"the step supervisor ended without a status (" + how + "); see " +
+               path_in(f, kSupervisorLog)};
+}
+
+Result<ExitInfo> wait_for(const StepFiles& f, Supervisor& sup,
+                          const std::function<bool()>& should_stop) {
+  bool asked = false;
+  for (;;) {  // one pass per tick until the supervisor exits (it ends its step, then itself)
+    if (!asked && should_stop && should_stop()) {
+      sup.ask_to_stop();
+      asked = true;
+    }
+    if (sup.exited(kTick)) break;
+  }
+  return outcome(f, sup);
+}
+
+class SupervisedRunner final : public ProcessRunner {
+ public:
+  explicit SupervisedRunner(std::vector<std::string> supervisor)
+      : supervisor_(std::move(supervisor)) {}
+
+  Result<ExitInfo> run(const Launch& launch, const StepFiles& files,
+                       const std::function<bool()>& should_stop) override {
+    if (Status ok = check_launch(launch); !ok) return Error{ok.error()};
+    std::error_code ec;
+    std::filesystem::create_directories(files.dir, ec);
+    if (ec) return Error{"cannot create " + files.dir + ": " + ec.message()};
+    ::chmod(files.dir.c_str(), 0700);
+    std::filesystem::remove(path_in(files, kStatusFile), ec);
+    std::filesystem::remove(path_in(files, kSupervisorFile), ec);
+    const LaunchFile lf{launch, files.spool, search_path(launch)};
+    if (Status w = write_file_atomically(path_in(files, kLaunchFile), encode_launch_file(lf)); !w)
+      return Error{w.error()};
+    std::vector<std::string> argv = supervisor_;
+    argv.push_back(files.dir);
+    auto pid = spawn_supervisor(argv, path_in(files, kSupervisorLog));
+    if (!pid) return Error{pid.error()};
+    Supervisor sup(*pid, /*child=*/true);
+    return wait_for(files, sup, should_stop);
+  }
+
+  Result<ExitInfo> resume(const StepFiles& files,
+                          const std::function<bool()>& should_stop) override {
+    std::optional<SupervisorRecord> record = read_record(files);
+    // A supervisor spawned just before the agent died may not have recorded itself yet: it
+    // does so first thing, so a short wait tells "starting" from "never started".
+    for (auto waited = milliseconds(0); !record && waited < kRecordWait; waited += kTick / 2) {
+      if (read_status(files)) break;
+      std::this_thread::sleep_for(kTick / 2);
+      record = read_record(files);
+    }
+    if (!record) {
+      if (auto s = read_status(files)) {
+        if (!s->error.empty()) return Error{s->error};
+        return s->exit;
+      }
+      return Error{"no step supervisor ever ran in " + files.dir};
+    }
+    Supervisor sup(record->pid, /*child=*/false);
+    // The pid may belong to someone else by now: the start time tells (checked after the
+    // pidfd was opened, so the pidfd is known to be the supervisor's or a dead process's).
+    const auto proc = read_process(record->pid);
+    if (!proc || proc->start_time != record->start_time) return outcome(files, sup);
+    return wait_for(files, sup, should_stop);
+  }
+
+ private:
+  std::vector<std::string> supervisor_;
 };
 
 }  // namespace
 
-std::unique_ptr<ProcessRunner> make_process_runner() {
-  return std::make_unique<BoostProcessRunner>();
+std::unique_ptr<ProcessRunner> make_process_runner(std::vector<std::string> supervisor) {
+  return std::make_unique<SupervisedRunner>(std::move(supervisor));
 }
 
 }  // namespace stackrun::proc

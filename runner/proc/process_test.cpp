@@ -1,7 +1,10 @@
-// Integration tests of the real ProcessRunner: real /bin/sh children, real signals.
-// Every test is bounded by a launch timeout (and should_stop); none asserts elapsed time.
+// Integration tests of the real ProcessRunner: real /bin/sh children under a real supervisor
+// process (STACKRUN_TEST_SUPERVISOR, the same run_supervisor as `stackrun supervise`), real
+// signals, output read back from the spool file. Every test is bounded by a launch timeout
+// (and should_stop); none asserts elapsed time.
 #include "runner/proc/process.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,11 +16,13 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "runner/proc/step_files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace stackrun::proc {
@@ -28,6 +33,10 @@ using std::chrono::seconds;
 
 constexpr char kPath[] = "/usr/local/bin:/usr/bin:/bin";
 
+std::unique_ptr<ProcessRunner> runner() {
+  return make_process_runner({STACKRUN_TEST_SUPERVISOR});
+}
+
 Launch sh(std::string script, milliseconds timeout = seconds(20), milliseconds grace = seconds(2)) {
   Launch l;
   l.argv = {"/bin/sh", "-c", std::move(script)};
@@ -37,23 +46,32 @@ Launch sh(std::string script, milliseconds timeout = seconds(20), milliseconds g
   return l;
 }
 
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
 struct Outcome {
   Result<ExitInfo> result = Error{"not run"};
   std::string output;
-  int output_calls = 0;
+};
+
+// A step's files in a temp dir of their own.
+struct Files {
+  testing::TempDir dir;
+  StepFiles files{(dir.path() / "step").string(), (dir.path() / "output").string()};
+  std::string output() const { return read_text(files.spool); }
 };
 
 // Runs `launch`; should_stop() is true once `stop_when(output so far)` is.
 Outcome run(const Launch& launch,
             const std::function<bool(const std::string&)>& stop_when = nullptr) {
+  Files f;
   Outcome o;
-  o.result = make_process_runner()->run(
-      launch,
-      [&](std::string_view chunk) {
-        o.output.append(chunk);
-        ++o.output_calls;
-      },
-      [&] { return stop_when && stop_when(o.output); });
+  o.result = runner()->run(launch, f.files, [&] { return stop_when && stop_when(f.output()); });
+  o.output = f.output();
   return o;
 }
 
@@ -74,6 +92,15 @@ bool ends_soon(pid_t pid) {
     std::this_thread::sleep_for(milliseconds(50));
   }
   return false;
+}
+
+// Polls `pred` every 10 ms for up to 10 s.
+bool soon(const std::function<bool()>& pred) {
+  for (int i = 0; i < 1000; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return pred();
 }
 
 // A stop_when for scripts that print "ready" once their traps are set.
@@ -193,7 +220,7 @@ TEST(ProcessRunner, ProgramNotFoundIsAStartError) {
   EXPECT_EQ(o.result.error(),
             "cannot start \"no-such-program-stackrun\": not found in PATH "
             "\"/nonexistent:/usr/bin:/bin\"");
-  EXPECT_EQ(o.output_calls, 0);
+  EXPECT_EQ(o.output, "");
 }
 
 TEST(ProcessRunner, LaunchPathIsNotWidenedByTheAgentPath) {
@@ -215,8 +242,8 @@ TEST(ProcessRunner, ExecFailureIsAStartErrorAndTheForkIsReaped) {
   const Outcome o = run(l);
   ASSERT_FALSE(o.result.ok());
   EXPECT_EQ(o.result.error(), "cannot start \"" + script + "\": Permission denied");
-  EXPECT_EQ(o.output_calls, 0);
-  // The forked child that failed to exec was reaped: this process has no children left.
+  EXPECT_EQ(o.output, "");
+  // The supervisor was reaped: this process has no children left.
   errno = 0;
   EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
   EXPECT_EQ(errno, ECHILD);
@@ -230,7 +257,7 @@ TEST(ProcessRunner, MissingCwdIsAStartError) {
   EXPECT_EQ(o.result.error(),
             "cannot start \"/bin/sh\": working directory \"/nonexistent/stackrun-workspace\": "
             "No such file or directory");
-  EXPECT_EQ(o.output_calls, 0);
+  EXPECT_EQ(o.output, "");
 }
 
 TEST(ProcessRunner, EmptyArgvIsAStartError) {
@@ -378,14 +405,50 @@ TEST(ProcessRunner, LargeOutputArrivesCompleteAndInOrder) {
   for (int i = 1; i <= kLines; ++i) want += std::to_string(i) + '\n';
   ASSERT_EQ(o.output.size(), want.size());
   EXPECT_TRUE(o.output == want);  // not EXPECT_EQ: a failure would print 19 MB
-  EXPECT_GT(o.output_calls, 1);
+}
+
+// A launch's secrets never reach the spool: the supervisor relays the output through a masker,
+// also when a value is written in pieces, and a stray holding the output still ends.
+TEST(ProcessRunner, SecretsInTheOutputAreMaskedBeforeTheSpool) {
+  Launch l =
+      sh("printf 'token=%s\\n' \"$TOKEN\"; printf 'hunter'; sleep 0.1; printf '2-secret end\\n'; "
+         "echo 'err hunter2-secret' >&2; echo done",
+         seconds(20), milliseconds(200));
+  l.env.push_back({"TOKEN", "hunter2-secret"});
+  l.mask = {"hunter2-secret"};
+  const Outcome o = run(l);
+  ASSERT_TRUE(o.result.ok()) << o.result.error();
+  EXPECT_EQ(o.result->exit_code, 0);
+  EXPECT_EQ(o.output, "token=***\n*** end\nerr ***\ndone\n");
+}
+
+TEST(ProcessRunner, MaskedOutputArrivesCompleteAndTheStopStillWorks) {
+  Launch big = sh("seq 1 300000; echo the-secret-value");
+  big.mask = {"the-secret-value"};
+  const Outcome o = run(big);
+  ASSERT_TRUE(o.result.ok()) << o.result.error();
+  std::string want;
+  for (int i = 1; i <= 300000; ++i) want += std::to_string(i) + '\n';
+  want += "***\n";
+  ASSERT_EQ(o.output.size(), want.size());
+  EXPECT_TRUE(o.output == want);
+  // A stop request (SIGINT to the step's group) does not cut the relay short.
+  Launch stop =
+      sh("trap 'echo the-secret-value stopped; exit 130' INT; echo ready; "
+         "while :; do sleep 0.05; done");
+  stop.mask = {"the-secret-value"};
+  const Outcome s = run(stop, ready);
+  ASSERT_TRUE(s.result.ok()) << s.result.error();
+  EXPECT_TRUE(s.result->stopped);
+  EXPECT_EQ(s.output, "ready\n*** stopped\n");
 }
 
 // One runner serves several threads at once (the agent runs steps in parallel).
 TEST(ProcessRunner, ConcurrentRunsKeepTheirOwnOutput) {
-  auto runner = make_process_runner();
+  auto r = runner();
   constexpr int kThreads = 4;
-  std::vector<std::string> outputs(kThreads);
+  std::vector<std::unique_ptr<Files>> files;
+  for (int t = 0; t < kThreads; ++t) files.push_back(std::make_unique<Files>());
   std::vector<int> codes(kThreads, -1);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -393,32 +456,127 @@ TEST(ProcessRunner, ConcurrentRunsKeepTheirOwnOutput) {
       Launch l = sh("for i in 1 2 3; do echo \"$NAME-$i\"; sleep 0.05; done; exit $CODE");
       l.env.emplace_back("NAME", "t" + std::to_string(t));
       l.env.emplace_back("CODE", std::to_string(10 + t));
-      auto r = runner->run(
-          l, [&](std::string_view chunk) { outputs[t].append(chunk); }, nullptr);
-      if (r.ok()) codes[t] = r->exit_code;
+      auto res = r->run(l, files[t]->files, nullptr);
+      if (res.ok()) codes[t] = res->exit_code;
     });
   }
   for (std::thread& th : threads) th.join();
   for (int t = 0; t < kThreads; ++t) {
     const std::string name = "t" + std::to_string(t);
-    EXPECT_EQ(outputs[t], name + "-1\n" + name + "-2\n" + name + "-3\n");
+    EXPECT_EQ(files[t]->output(), name + "-1\n" + name + "-2\n" + name + "-3\n");
     EXPECT_EQ(codes[t], 10 + t);
   }
 }
 
-TEST(ProcessRunner, ThrowingCallbackKillsAndReapsTheChild) {
-  pid_t pid = 0;
-  auto runner = make_process_runner();
-  EXPECT_THROW((void)runner->run(
-                   sh("echo $$; sleep 30"),
-                   [&](std::string_view chunk) {
-                     pid = first_line_as_pid(std::string(chunk));
-                     throw std::runtime_error("log store full");
-                   },
-                   nullptr),
-               std::runtime_error);
-  ASSERT_GT(pid, 0);
-  EXPECT_EQ(process_state(pid), 0);  // reaped, not a zombie
+// Steps of one attempt share its spool: each appends.
+TEST(ProcessRunner, StepsAppendToTheSpool) {
+  Files f;
+  testing::write_file(f.files.spool, "earlier\n");
+  auto r = runner();
+  ASSERT_TRUE(r->run(sh("echo one"), f.files, nullptr).ok());
+  StepFiles second = f.files;
+  second.dir += "-2";
+  ASSERT_TRUE(r->run(sh("echo two"), second, nullptr).ok());
+  EXPECT_EQ(f.output(), "earlier\none\ntwo\n");
+  struct stat st {};
+  ASSERT_EQ(::stat(f.files.dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_FALSE(std::filesystem::exists(f.files.dir + "/" + kLaunchFile)) << "it may hold secrets";
+}
+
+// Why: the agent's sockets to the server once reached steps as fds 3-8. A descriptor of ours
+// that is not close-on-exec must not reach the step, nor the supervisor.
+TEST(ProcessRunner, StepSeesNoDescriptorAboveTwo) {
+  const int leaked = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
+  ASSERT_GT(leaked, 2);
+  Launch l = sh("");
+  l.argv = {"ls", "/proc/self/fd"};  // ls's own: 0 1 2 and the directory it reads (3)
+  const Outcome o = run(l);
+  ::close(leaked);
+  ASSERT_TRUE(o.result.ok()) << o.result.error();
+  EXPECT_EQ(o.output, "0\n1\n2\n3\n");
+}
+
+// The agent dies (here: a forked child that ran the step is SIGKILLed) while its step runs:
+// the step is neither killed nor SIGPIPEd, finishes, and resume() from another process reads
+// the outcome its supervisor recorded.
+TEST(ProcessRunner, StepOutlivesItsCallerAndResumeFindsTheOutcome) {
+  Files f;
+  const std::string gate = (f.dir.path() / "gate").string();
+  const Launch l = sh("echo before; while [ ! -e '" + gate +
+                      "' ]; do sleep 0.05; done; "
+                      "echo after; exit 7");
+  const pid_t caller = ::fork();
+  ASSERT_GE(caller, 0);
+  if (caller == 0) {
+    (void)runner()->run(l, f.files, nullptr);
+    ::_exit(0);
+  }
+  ASSERT_TRUE(soon([&] { return f.output() == "before\n"; })) << f.output();
+  ::kill(caller, SIGKILL);
+  ::waitpid(caller, nullptr, 0);
+  testing::write_file(gate, "");
+  auto r = runner()->resume(f.files, nullptr);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->exit_code, 7);
+  EXPECT_EQ(r->signal, 0);
+  EXPECT_EQ(f.output(), "before\nafter\n");
+  auto again = runner()->resume(f.files, nullptr);  // ended: the status answers at once
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_EQ(*again, *r);
+}
+
+// A resumed step still hears the stop request.
+TEST(ProcessRunner, ResumedStepStopsGracefully) {
+  Files f;
+  const Launch l = sh("trap 'echo got INT; exit 4' INT; echo ready; sleep 30");
+  const pid_t caller = ::fork();
+  ASSERT_GE(caller, 0);
+  if (caller == 0) {
+    (void)runner()->run(l, f.files, nullptr);
+    ::_exit(0);
+  }
+  ASSERT_TRUE(soon([&] { return ready(f.output()); })) << f.output();
+  ::kill(caller, SIGKILL);
+  ::waitpid(caller, nullptr, 0);
+  auto r = runner()->resume(f.files, [] { return true; });
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->exit_code, 4);
+  EXPECT_TRUE(r->stopped);
+  EXPECT_EQ(f.output(), "ready\ngot INT\n");
+}
+
+TEST(ProcessRunner, ResumeWhereNoSupervisorRanFails) {
+  Files f;
+  auto r = runner()->resume(f.files, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "no step supervisor ever ran in " + f.files.dir);
+}
+
+// A supervisor killed outright leaves its step unsupervised: the runner reports it and ends the
+// step's group rather than leave it running untracked.
+TEST(ProcessRunner, SupervisorKilledIsAnErrorAndItsStepIsKilled) {
+  Files f;
+  std::thread killer([&] {
+    if (!soon([&] { return !f.output().empty(); })) return;
+    auto rec = decode_supervisor_record(read_text(f.files.dir + "/" + kSupervisorFile));
+    if (rec) ::kill(rec->pid, SIGKILL);
+  });
+  auto r = runner()->run(sh("echo $$; sleep 30"), f.files, nullptr);
+  killer.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "the step supervisor ended without a status (signal 9); see " + f.files.dir +
+                           "/supervisor.log");
+  EXPECT_TRUE(ends_soon(first_line_as_pid(f.output())));
+}
+
+// The supervisor is the subreaper of the step's orphans: one that left the group with setsid
+// is still found and killed once the step is over.
+TEST(ProcessRunner, OrphanThatLeftTheGroupIsKilled) {
+  const Outcome o = run(sh("setsid sleep 30 & echo $!", seconds(20), milliseconds(200)));
+  ASSERT_TRUE(o.result.ok()) << o.result.error();
+  EXPECT_EQ(o.result->exit_code, 0);
+  EXPECT_TRUE(ends_soon(first_line_as_pid(o.output)));
 }
 
 }  // namespace

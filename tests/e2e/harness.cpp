@@ -153,10 +153,12 @@ pid_t Cluster::start_agent(const std::string& name, int capacity, const std::str
   }
   auto env = base_env_;
   env["STACKRUN_AGENT_TOKEN"] = agent_tokens_[name];
-  const pid_t pid = spawn({kBin, "agent", "--server", server_url(), "--name", name, "--capacity",
-                           std::to_string(capacity), "--work-dir", root_ + "/agents/" + name,
-                           "--grace", grace, "--claim-wait-ms", "2000"},
-                          env, root_ + "/agent-" + name + ".log");
+  std::vector<std::string> argv = {kBin, "agent", "--server", server_url(), "--name", name};
+  argv.insert(argv.end(), {"--capacity", std::to_string(capacity), "--work-dir",
+                           root_ + "/agents/" + name, "--grace", grace, "--claim-wait-ms", "2000"});
+  // Steps see only an allow-list of the agent's environment: pass what the tests set for them.
+  for (const auto& [k, v] : base_env_) argv.insert(argv.end(), {"--pass-env", k});
+  const pid_t pid = spawn(argv, env, root_ + "/agent-" + name + ".log");
   agents_[name] = pid;
   return pid;
 }

@@ -75,7 +75,8 @@ class Cluster {
   // The operator (CLI) token, for tests that drive the HTTP API directly.
   const std::string& operator_token() const { return token_; }
   void keep() { dir_.keep(); }
-  // Environment given to agents started after this call (e.g. STACKRUN_STUB_APPLY_SECONDS).
+  // Environment given to agents started after this call (e.g. STACKRUN_STUB_APPLY_SECONDS),
+  // and passed on to their steps (--pass-env NAME).
   void set_agent_env(const std::string& k, const std::string& v) { base_env_[k] = v; }
 
  private:

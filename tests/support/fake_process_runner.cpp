@@ -1,6 +1,9 @@
 #include "tests/support/fake_process_runner.hpp"
 
+#include <fstream>
 #include <thread>
+
+#include "runner/core/mask.hpp"
 
 namespace stackrun::testing {
 
@@ -31,9 +34,19 @@ void FakeProcessRunner::update(std::size_t index, bool stopped) {
   cv_.notify_all();
 }
 
-Result<proc::ExitInfo> FakeProcessRunner::run(
-    const proc::Launch& launch, const std::function<void(std::string_view)>& on_output,
-    const std::function<bool()>& should_stop) {
+Result<proc::ExitInfo> FakeProcessRunner::run(const proc::Launch& launch,
+                                              const proc::StepFiles& files,
+                                              const std::function<bool()>& should_stop) {
+  return play({launch, files, false, false, false}, should_stop);
+}
+
+Result<proc::ExitInfo> FakeProcessRunner::resume(const proc::StepFiles& files,
+                                                 const std::function<bool()>& should_stop) {
+  return play({{}, files, true, false, false}, should_stop);
+}
+
+Result<proc::ExitInfo> FakeProcessRunner::play(Call call,
+                                               const std::function<bool()>& should_stop) {
   Script s;
   std::size_t index = 0;
   {
@@ -43,17 +56,24 @@ Result<proc::ExitInfo> FakeProcessRunner::run(
       scripts_.pop_front();
     }
     index = calls_.size();
-    calls_.push_back({launch, false, false});
+    calls_.push_back(call);
   }
   cv_.notify_all();
   if (s.start_error) {
     update(index, false);
     return Error{*s.start_error};
   }
-  for (const auto& chunk : s.output) on_output(chunk);
+  // Appended and flushed chunk by chunk, as a step's writes reach the spool; masked as the
+  // supervisor's relay masks them (the launch's secrets never reach the spool).
+  std::ofstream spool(call.files.spool, std::ios::binary | std::ios::app);
+  core::Masker masker(call.launch.mask);
+  auto write = [&spool, &masker](const std::string& chunk) {
+    spool << masker.feed(chunk) << std::flush;
+  };
+  for (const auto& chunk : s.output) write(chunk);
   proc::ExitInfo info{s.exit_code, 0, s.timed_out, false};
   if (s.gate && !s.gate->wait(wait_limit_)) {
-    on_output("fake: the test never opened the gate\n");
+    write("fake: the test never opened the gate\n");
     info.exit_code = 124;
   }
   if (s.until_stopped) {
@@ -63,13 +83,14 @@ Result<proc::ExitInfo> FakeProcessRunner::run(
     while (!(stop = should_stop()) && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     if (stop) {
-      for (const auto& chunk : s.output_after_stop) on_output(chunk);
+      for (const auto& chunk : s.output_after_stop) write(chunk);
       info = {130, 2, false, true};
     } else {
-      on_output("fake: should_stop() never came\n");
+      write("fake: should_stop() never came\n");
       info.exit_code = 124;
     }
   }
+  spool << masker.flush() << std::flush;
   update(index, info.stopped);
   return info;
 }

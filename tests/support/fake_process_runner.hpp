@@ -1,7 +1,8 @@
 #pragma once
 // FakeProcessRunner: a scripted proc::ProcessRunner for tests of code that runs steps. It
-// records every launch (argv, env, cwd, timeout, grace) and plays one Script per call, in call
-// order. Thread-safe: several slots may run steps through it at once.
+// records every launch (argv, env, cwd, timeout, grace) and its step files, and plays one
+// Script per call (run or resume), in call order, appending the script's output to the spool as
+// a real step would. Thread-safe: several slots may run steps through it at once.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -31,8 +32,9 @@ class Gate {
 
 class FakeProcessRunner : public proc::ProcessRunner {
  public:
-  // What one run() does, in this order: fail to start (if start_error), write each output
-  // chunk, wait for `gate` (if set), wait until should_stop() (if until_stopped), return.
+  // What one run() or resume() does, in this order: fail to start (if start_error), append each
+  // output chunk to the spool, wait for `gate` (if set), wait until should_stop() (if
+  // until_stopped), return.
   struct Script {
     std::vector<std::string> output{};
     int exit_code = 0;
@@ -47,7 +49,9 @@ class FakeProcessRunner : public proc::ProcessRunner {
   };
 
   struct Call {
-    proc::Launch launch;
+    proc::Launch launch;  // empty for a resume()
+    proc::StepFiles files;
+    bool resumed = false;  // a resume() rather than a run()
     bool stopped = false;  // ended because should_stop() said so
     bool done = false;     // run() has returned
   };
@@ -60,15 +64,17 @@ class FakeProcessRunner : public proc::ProcessRunner {
   // Queues the script of the next unscripted call. Unscripted calls exit 0 silently.
   void push(Script script);
 
-  Result<proc::ExitInfo> run(const proc::Launch& launch,
-                             const std::function<void(std::string_view)>& on_output,
+  Result<proc::ExitInfo> run(const proc::Launch& launch, const proc::StepFiles& files,
                              const std::function<bool()>& should_stop) override;
+  Result<proc::ExitInfo> resume(const proc::StepFiles& files,
+                                const std::function<bool()>& should_stop) override;
 
   std::vector<Call> calls() const;
   // Waits until at least `n` runs began (finished: returned); false after `limit`.
   bool wait_for_calls(std::size_t n, std::chrono::milliseconds limit, bool finished = false) const;
 
  private:
+  Result<proc::ExitInfo> play(Call call, const std::function<bool()>& should_stop);
   void update(std::size_t index, bool stopped);
 
   const std::chrono::milliseconds wait_limit_;

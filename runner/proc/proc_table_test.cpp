@@ -1,0 +1,32 @@
+#include "runner/proc/proc_table.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace stackrun::proc {
+namespace {
+
+TEST(ProcStat, ParsesTheFieldsAfterTheLastParenthesis) {
+  const std::string line =
+      "4242 (a) b (c)) S 1 4240 4200 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 123456 0 0\n";
+  auto e = parse_proc_stat(line);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(*e, (ProcEntry{4242, 'S', 1, 4240, 4200, 123456ULL}));
+  EXPECT_FALSE(parse_proc_stat("4242 (x) S 1 2").has_value()) << "too few fields";
+  EXPECT_FALSE(parse_proc_stat("garbage").has_value());
+}
+
+TEST(ProcStat, ReadsItself) {
+  auto self = read_process(::getpid());
+  ASSERT_TRUE(self.has_value());
+  EXPECT_EQ(self->pid, ::getpid());
+  EXPECT_EQ(self->ppid, ::getppid());
+  EXPECT_EQ(self->pgrp, ::getpgrp());
+  EXPECT_GT(self->start_time, 0ULL);
+  bool listed = false;
+  for (const auto& p : list_processes()) listed |= p == *self;
+  EXPECT_TRUE(listed);
+}
+
+}  // namespace
+}  // namespace stackrun::proc
