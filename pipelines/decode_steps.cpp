@@ -27,6 +27,43 @@ void decode_env(const Node& v, Step& s, Diags& d) {
   }
 }
 
+// `secrets: [NAME, ...]` (the variable is named as the secret) or `{VARIABLE: name, ...}`.
+void decode_secrets(const Node& v, Step& s, Diags& d) {
+  auto add = [&](const Node& var, const Node& name) {
+    if (&var != &name && !valid_env_name(var.text)) {
+      d.error(var.loc, "env name " + quote(var.text) + " must match [A-Za-z_][A-Za-z0-9_]*");
+    } else if (!valid_env_name(name.text)) {
+      d.error(name.loc, "secret name " + quote(name.text) + " must match [A-Za-z_][A-Za-z0-9_]*");
+    } else {
+      s.secrets.push_back({var.text, name.text, var.loc});
+    }
+  };
+  if (v.kind == Node::Kind::seq) {
+    for (const Node* item : read_string_items(v, "secrets", false, d)) {
+      auto first = std::find_if(s.secrets.begin(), s.secrets.end(),
+                                [&](const SecretRef& r) { return r.env == item->text; });
+      if (first != s.secrets.end())
+        d.error(item->loc, "duplicate secret " + quote(item->text) + " (first at line " +
+                               std::to_string(first->loc.line) + ")");
+      else
+        add(*item, *item);
+    }
+  } else if (v.kind == Node::Kind::map) {
+    for (const Entry* e : unique_entries(v, d)) {
+      if (read_string(e->value, "secrets." + e->key.text, d)) add(e->key, e->value);
+    }
+  } else {
+    d.error(v.loc,
+            "\"secrets\" must be a list of secret names or a mapping of variable to secret name, "
+            "got " +
+                describe(v));
+  }
+  for (const SecretRef& r : s.secrets) {
+    for (const auto& [name, value] : s.env)
+      if (name == r.env) d.error(r.loc, quote(r.env) + " is set by both \"env\" and \"secrets\"");
+  }
+}
+
 void decode_exit_codes(const Node& v, Step& s, Diags& d) {
   if (!expect_map(v, "exit_codes", d)) return;
   const std::vector<std::string_view> classes{"success", "drift", "lock", "transient", "fatal"};
@@ -46,7 +83,7 @@ void decode_exit_codes(const Node& v, Step& s, Diags& d) {
 void decode_step(const Node& v, size_t index, Step& s, Diags& d) {
   s.loc = v.loc;
   if (!expect_map(v, "steps[" + std::to_string(index) + "]", d)) return;
-  MapView m(v, "step", {"name", "command", "env", "timeout", "dir", "exit_codes"}, d);
+  MapView m(v, "step", {"name", "command", "env", "secrets", "timeout", "dir", "exit_codes"}, d);
   if (const Node* n = m.require("name")) {
     if (auto name = read_string(*n, "name", d)) {
       if (name->empty()) d.error(n->loc, "step \"name\" must not be empty");
@@ -60,6 +97,7 @@ void decode_step(const Node& v, size_t index, Step& s, Diags& d) {
     }
   }
   if (const Node* e = m.get("env")) decode_env(*e, s, d);
+  if (const Node* e = m.get("secrets")) decode_secrets(*e, s, d);  // after env: checks clashes
   if (const Node* t = m.get("timeout")) {
     if (auto dur = read_duration(*t, "timeout", d)) {
       if (dur->count() <= 0)

@@ -155,6 +155,24 @@ TEST(LoadDefaults, MinimalPipeline) {
   EXPECT_EQ(p.on_failure.transient.attempts, 3);
 }
 
+TEST(LoadValues, SecretsListNamesTheVariableAsTheSecret) {
+  const Pipeline p = load_clean(R"(version: 1
+name: p
+when: [{event: manual}]
+steps:
+  - {name: plan, command: c}
+  - {name: apply, command: c, secrets: [PG_PASSWORD, vault_token]}
+)",
+                                "s.yml");
+  EXPECT_TRUE(p.steps[0].secrets.empty());
+  ASSERT_EQ(p.steps[1].secrets.size(), 2u);
+  EXPECT_EQ(p.steps[1].secrets[0].env, "PG_PASSWORD");
+  EXPECT_EQ(p.steps[1].secrets[0].name, "PG_PASSWORD");
+  EXPECT_EQ(p.steps[1].secrets[0].loc.line, 6);
+  EXPECT_EQ(p.steps[1].secrets[1].env, "vault_token");
+  EXPECT_EQ(p.steps[1].secrets[1].name, "vault_token");
+}
+
 TEST(LoadValues, ShorthandsAndFullForms) {
   const Pipeline p = load_clean(R"(version: 1
 name: full_form-2
@@ -177,6 +195,7 @@ steps:
     command: |
       echo hi
     env: {B: 2, A: true, C: "x", D: 1.50}
+    secrets: {PGPASSWORD: pg_password, TOKEN: vault_token}
     dir: sub/dir
     exit_codes: {0: success, 3: lock, 255: transient}
 on_failure:
@@ -204,6 +223,11 @@ labels: [gpu, "region=eu"]
   EXPECT_EQ(p.steps[0].command, "echo hi\n");
   using Env = std::vector<std::pair<std::string, std::string>>;
   EXPECT_EQ(p.steps[0].env, (Env{{"B", "2"}, {"A", "true"}, {"C", "x"}, {"D", "1.50"}}));
+  ASSERT_EQ(p.steps[0].secrets.size(), 2u);
+  EXPECT_EQ(p.steps[0].secrets[0].env, "PGPASSWORD");
+  EXPECT_EQ(p.steps[0].secrets[0].name, "pg_password");
+  EXPECT_EQ(p.steps[0].secrets[1].env, "TOKEN");
+  EXPECT_EQ(p.steps[0].secrets[1].name, "vault_token");
   EXPECT_EQ(p.steps[0].dir, "sub/dir");
   EXPECT_EQ(p.steps[0].exit_codes,
             (std::map<int, core::Class>{

@@ -63,10 +63,20 @@ struct Tier {
   Location loc;
 };
 
+// A secret a step receives: the variable `env` holds the value of the secret `name`, which
+// the agent takes from its own environment (STACKRUN_SECRET_<name>) or its --secrets-dir
+// (agents/secrets.hpp) and masks in the output. The pipeline names secrets, never holds them.
+struct SecretRef {
+  std::string env;   // [A-Za-z_][A-Za-z0-9_]*
+  std::string name;  // [A-Za-z_][A-Za-z0-9_]*
+  Location loc;
+};
+
 struct Step {
   std::string name;
   std::string command;  // run by /bin/sh -ec in the stack directory
   std::vector<std::pair<std::string, std::string>> env;  // in file order
+  std::vector<SecretRef> secrets;                        // in file order; names unique in env
   core::Duration timeout{std::chrono::hours(1)};
   std::string dir;                        // relative to the stack directory; "" = stack dir
   std::map<int, core::Class> exit_codes;  // e.g. {2: drift}; other non-zero codes classify

@@ -8,8 +8,13 @@ namespace stackrun::cli {
 void add_client_flags(CLI::App& cmd, client::ClientFlags& f) {
   cmd.add_option("--server", f.server,
                  "Server URL (default: $STACKRUN_SERVER or <state-dir>/client.json)");
-  cmd.add_option("--token", f.token,
-                 "API token (default: $STACKRUN_TOKEN or <state-dir>/client.json)");
+  auto* token =
+      cmd.add_option("--token", f.token,
+                     "API token; visible to every user in the process list: prefer "
+                     "--token-file (default: $STACKRUN_TOKEN or <state-dir>/client.json)");
+  cmd.add_option("--token-file", f.token_file,
+                 "File holding the API token (default: $STACKRUN_TOKEN_FILE)")
+      ->excludes(token);
   cmd.add_option("--state-dir", f.state_dir,
                  "Where `stackrun up` keeps its files (default ./.stackrun-state)");
 }

@@ -1,7 +1,9 @@
 // `stackrun agent`: claim jobs from a server and run them. The composition root: parses flags,
-// builds the real adapters (HTTP link, libgit2 workspaces, Boost.Process runner), turns
-// SIGINT/SIGTERM into a stop request, runs agent::run_agent.
+// reads the token and the secret variables and takes them out of its environment, builds the
+// steps' base environment (an allow-list), the real adapters (HTTP link, libgit2 workspaces,
+// Boost.Process runner), turns SIGINT/SIGTERM into a stop request, runs agent::run_agent.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -18,7 +20,10 @@
 
 #include "agents/agent.hpp"
 #include "agents/http_server_link.hpp"
+#include "agents/secrets.hpp"
 #include "runner/cli/commands.hpp"
+#include "runner/cli/spawn.hpp"
+#include "runner/client/client_config.hpp"
 
 namespace stackrun::cli {
 namespace {
@@ -84,17 +89,77 @@ class StopOnSignal {
 
 struct AgentArgs {
   agent::AgentOptions o;
-  std::string server_url, token;
+  std::string server_url, token, token_file, secrets_dir;
+  std::vector<std::string> pass_env;
   std::string grace = "10s";
 };
 
-int run_agent_cmd(AgentArgs& a) {
-  if (a.token.empty())
-    if (const char* t = std::getenv("STACKRUN_AGENT_TOKEN"); t && *t) a.token = t;
-  if (a.token.empty()) {
-    std::cerr << "stackrun agent: no token: pass --token or set STACKRUN_AGENT_TOKEN\n";
-    return 2;
+// The token from --token, --token-file or STACKRUN_AGENT_TOKEN (in that order), or "" after
+// printing why not. The variable is removed from this process's environment whatever the
+// source, so that no child (step, git helper) ever inherits it. Single-threaded: unsetenv is
+// not safe once other threads read the environment.
+std::string take_token(const AgentArgs& a) {
+  const char* var = std::getenv("STACKRUN_AGENT_TOKEN");
+  std::string token = a.token.empty() && var ? var : a.token;
+  ::unsetenv("STACKRUN_AGENT_TOKEN");
+  if (!a.token_file.empty()) {
+    std::string loose;
+    auto t = client::read_token_file(a.token_file, loose);
+    if (!t) {
+      std::cerr << "stackrun agent: --token-file: " << t.error() << "\n";
+      return "";
+    }
+    if (!loose.empty()) std::cerr << "stackrun agent: warning: " << loose << "\n";
+    token = *t;
   }
+  if (token.empty())
+    std::cerr << "stackrun agent: no token: pass --token-file FILE or set STACKRUN_AGENT_TOKEN\n";
+  return token;
+}
+
+// The STACKRUN_SECRET_* variables, removed from this process's environment (single-threaded,
+// as above): from now on a step gets a secret only through its pipeline's `secrets:`.
+proc::EnvList take_secret_variables() {
+  proc::EnvList secrets = agent::secret_variables(proc::current_environment());
+  for (const auto& kv : secrets) ::unsetenv(kv.first.c_str());
+  return secrets;
+}
+
+// Checks the flags that need more than CLI11 can check; prints why not and returns false.
+bool check_args(const AgentArgs& a) {
+  for (const std::string& p : a.pass_env) {
+    if (auto err = proc::env_pattern_error(p)) {
+      std::cerr << "stackrun agent: --pass-env: " << *err << "\n";
+      return false;
+    }
+  }
+  std::error_code ec;
+  if (!a.secrets_dir.empty() && !std::filesystem::is_directory(a.secrets_dir, ec)) {
+    std::cerr << "stackrun agent: --secrets-dir " << a.secrets_dir << ": not a directory\n";
+    return false;
+  }
+  return true;
+}
+
+// Creates the work dir with mode 0700, and sets that mode on an existing one. Why: it holds
+// checkouts, repo caches and step output before it is masked and shipped; what lies inside
+// keeps ordinary modes (steps run with the operator's umask), and this directory guards it all.
+bool make_private_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || ::chmod(dir.c_str(), 0700) != 0) {
+    std::cerr << "stackrun agent: --work-dir " << dir << ": cannot create it with mode 0700"
+              << (ec ? ": " + ec.message() : std::string()) << "\n";
+    return false;
+  }
+  return true;
+}
+
+int run_agent_cmd(AgentArgs& a) {
+  if (!check_args(a)) return 2;
+  a.token = take_token(a);
+  if (a.token.empty()) return 2;
+  agent::SecretSources secrets{take_secret_variables(), a.secrets_dir};
   auto grace = core::parse_duration(a.grace);
   if (!grace) {
     std::cerr << "stackrun agent: --grace: " << grace.error() << "\n";
@@ -107,9 +172,11 @@ int run_agent_cmd(AgentArgs& a) {
     a.o.name = std::string(host) + "-" + std::to_string(getpid());
   }
   if (a.o.work_dir.empty()) a.o.work_dir = ".stackrun-agent/" + a.o.name;
+  if (!make_private_dir(a.o.work_dir)) return 2;
 
   const std::string name = a.o.name;
-  auto runner = proc::make_process_runner();
+  // Steps run under `stackrun supervise DIR` (runner/proc/supervisor.hpp), this executable.
+  auto runner = proc::make_process_runner({self_exe(), "supervise"});
   agent::GitWorkspaceMaker workspaces((std::filesystem::path(a.o.work_dir) / "cache").string());
   const agent::AgentDeps deps{
       [url = a.server_url, token = a.token] {
@@ -117,11 +184,13 @@ int run_agent_cmd(AgentArgs& a) {
       },
       *runner,
       workspaces,
-      proc::current_environment(),
+      // Computed once: the environment does not change after this point.
+      proc::step_environment(proc::current_environment(), a.pass_env),
       // One fprintf per line: stdio locks the stream per call, so slots' lines never mix.
       [name](const std::string& line) {
         std::fprintf(stderr, "stackrun agent %s: %s\n", name.c_str(), line.c_str());
       },
+      std::move(secrets),
   };
   std::stop_source stop;
   int rc = 0;
@@ -141,11 +210,25 @@ void add_agent(CLI::App& app, int& exit_code) {
   cmd->footer(
       "SIGINT/SIGTERM: stop claiming at once, let running steps finish, report, exit.\n"
       "Exit: 0 after a stop, 1 if the server refuses the token or the protocol, 2 usage.\n"
-      "Token: --token or STACKRUN_AGENT_TOKEN (prefer the variable: argv is visible to every "
-      "user).");
+      "Token: --token-file, or STACKRUN_AGENT_TOKEN (removed from the environment once read).\n"
+      "--token works too, but argv is visible to every user on the machine.\n"
+      "Steps see PATH, HOME, USER, LOGNAME, LANG, LANGUAGE, LC_*, TZ, TERM, TMPDIR and the proxy\n"
+      "variables of this environment, what --pass-env names, the job's CI_*/STACKRUN_* variables\n"
+      "and the pipeline's env and secrets; never a token or a STACKRUN_SECRET_* variable.");
   auto a = std::make_shared<AgentArgs>();
   cmd->add_option("--server", a->server_url, "Server URL, e.g. http://127.0.0.1:8480")->required();
-  cmd->add_option("--token", a->token, "This agent's token");
+  auto* token = cmd->add_option("--token", a->token,
+                                "This agent's token (visible in the process list: prefer "
+                                "--token-file or STACKRUN_AGENT_TOKEN)");
+  cmd->add_option("--token-file", a->token_file,
+                  "File holding this agent's token (a trailing newline is ignored)")
+      ->excludes(token);
+  cmd->add_option("--pass-env", a->pass_env,
+                  "Also give steps this variable of the agent's environment; * matches any "
+                  "run of characters (repeatable)");
+  cmd->add_option("--secrets-dir", a->secrets_dir,
+                  "Directory with one file per secret a pipeline's `secrets:` may name "
+                  "(STACKRUN_SECRET_<name> variables take precedence)");
   cmd->add_option("--name", a->o.name, "Name in logs (default host-pid)");
   cmd->add_option("--capacity", a->o.capacity, "Jobs at once")
       ->check(CLI::Range(1, 64))
@@ -162,6 +245,12 @@ void add_agent(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_flag("--keep-workspaces", a->o.keep_workspaces,
                 "Do not delete job workspaces (debugging)");
+  cmd->add_option("--max-output", a->o.max_output,
+                  "Output shipped per attempt, e.g. 128MiB; past it one \"output truncated\" "
+                  "line (the end still decides the verdict)")
+      ->transform(CLI::AsSizeValue(false))
+      ->envname("STACKRUN_MAX_OUTPUT")
+      ->capture_default_str();
   cmd->callback([a, &exit_code] { exit_code = run_agent_cmd(*a); });
 }
 

@@ -1,14 +1,20 @@
 // `stackrun up`: the embedded default. Starts a server and N agents as child processes on
 // 127.0.0.1 with a SQLite file under the state dir, registers the repo and the agents, writes
 // <state-dir>/client.json and up.json, then sleeps until Ctrl-C (or a child exits). On
-// SIGINT/SIGTERM it stops the agents (letting running steps finish), then the server.
+// SIGINT/SIGTERM it stops the agents (letting running steps finish), then the server; if `up`
+// itself is killed, its children get SIGTERM from the kernel (spawn.hpp).
+// The state dir is private: mode 0700, its files 0600 (set again on an existing one), the
+// server runs with umask 077 (its database, WAL and port file), each agent's token is a 0600
+// file (never argv or the environment). Agents keep the operator's umask, for their steps.
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "runner/cli/commands.hpp"
@@ -18,6 +24,7 @@
 #include "runner/client/api.hpp"
 #include "runner/client/client_config.hpp"
 #include "runner/git/repo.hpp"
+#include "runner/proc/launch.hpp"
 #include "runner/server/tokens.hpp"
 #include "runner/wire/cli_formats.hpp"
 
@@ -29,7 +36,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::seconds;
 
 struct UpArgs {
-  std::string repo, state_dir, branch, lease = "30s", grace = "10s";
+  std::string repo, state_dir, branch, lease = "30s", grace = "10s", secrets_dir;
+  std::vector<std::string> pass_env;  // passed on to each agent
   int agents = 2, capacity = 2, port = 0;
 };
 
@@ -85,6 +93,41 @@ Startup wait_for_port(ChildSignals& signals, const std::string& port_file, pid_t
   return Startup::timed_out;
 }
 
+std::vector<std::string> agent_argv(const UpArgs& a, const std::string& server_url,
+                                    const std::string& name, const fs::path& state,
+                                    const std::string& token_file) {
+  std::vector<std::string> argv = {self_exe(),     "agent",
+                                   "--server",     server_url,
+                                   "--name",       name,
+                                   "--capacity",   std::to_string(a.capacity),
+                                   "--work-dir",   (state / "agents" / name).string(),
+                                   "--grace",      a.grace,
+                                   "--token-file", token_file};
+  for (const std::string& p : a.pass_env) argv.insert(argv.end(), {"--pass-env", p});
+  if (!a.secrets_dir.empty())
+    argv.insert(argv.end(), {"--secrets-dir", fs::absolute(a.secrets_dir).string()});
+  return argv;
+}
+
+// Makes the state dir private: 0700 for it and agents/, 0600 for each file in them (the
+// database, its WAL, logs, tokens, client.json), also when an older `up` left them open.
+// Returns false after printing why.
+bool make_state_private(const fs::path& state) {
+  for (const fs::path& dir : {state, state / "agents"}) {
+    if (::chmod(dir.c_str(), 0700) != 0) {
+      std::cerr << "stackrun up: cannot make " << dir.string()
+                << " private (mode 0700): " << std::strerror(errno) << "\n";
+      return false;
+    }
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      std::error_code ignored;
+      if (e.is_regular_file(ignored) && !e.is_symlink(ignored)) ::chmod(e.path().c_str(), 0600);
+    }
+  }
+  return true;
+}
+
 // Registers the repo (if any) and each agent, starting each agent with its fresh token.
 // Returns false after printing why.
 bool register_and_start(client::OperatorClient& api, const UpArgs& a, const fs::path& state,
@@ -98,7 +141,6 @@ bool register_and_start(client::OperatorClient& api, const UpArgs& a, const fs::
       return false;
     }
   }
-  const std::string exe = self_exe();
   for (int i = 1; i <= a.agents; ++i) {
     const std::string name = "agent-" + std::to_string(i);
     auto creds = api.register_agent({name, "", a.capacity});
@@ -106,11 +148,17 @@ bool register_and_start(client::OperatorClient& api, const UpArgs& a, const fs::
       std::cerr << "stackrun up: registering " << name << ": " << creds.error().message << "\n";
       return false;
     }
-    auto pid = spawn_child({exe, "agent", "--server", server_url, "--name", name, "--capacity",
-                            std::to_string(a.capacity), "--work-dir",
-                            (state / "agents" / name).string(), "--grace", a.grace},
-                           {{"STACKRUN_AGENT_TOKEN", creds->token}},
-                           (state / "agents" / (name + ".log")).string());
+    // Why a file: a token in argv is visible to every user, and one in the environment would
+    // be inherited by whatever the agent starts before it could remove it.
+    const std::string token_file = (state / "agents" / (name + ".token")).string();
+    if (auto w = client::write_private_file(token_file, creds->token + "\n"); !w) {
+      std::cerr << "stackrun up: " << w.error() << "\n";
+      return false;
+    }
+    auto pid = spawn_child({agent_argv(a, server_url, name, state, token_file),
+                            {},
+                            (state / "agents" / (name + ".log")).string(),
+                            std::nullopt});
     if (!pid) {
       std::cerr << "stackrun up: " << pid.error() << "\n";
       return false;
@@ -153,12 +201,19 @@ int supervise(ChildSignals& signals, Children& c, const fs::path& state) {
 
 int run_up(const UpArgs& a) {
   const fs::path state = fs::absolute(client::default_state_dir(a.state_dir));
+  for (const std::string& p : a.pass_env) {
+    if (auto err = proc::env_pattern_error(p)) {
+      std::cerr << "stackrun up: --pass-env: " << *err << "\n";
+      return 2;
+    }
+  }
   std::error_code ec;
   fs::create_directories(state / "agents", ec);
   if (ec) {
     std::cerr << "stackrun up: cannot create " << state << ": " << ec.message() << "\n";
     return 2;
   }
+  if (!make_state_private(state)) return 2;
   std::string repo_dir;
   if (!a.repo.empty()) {
     repo_dir = fs::absolute(a.repo).lexically_normal().string();
@@ -173,10 +228,14 @@ int run_up(const UpArgs& a) {
   const std::string port_file = (state / "server.port").string();
   fs::remove(port_file, ec);
   Children children;
+  // Why umask 077 for the server: SQLite creates the database, its -wal and -shm with mode
+  // 0644 less the umask, and they hold every log line and pipeline of the repo.
   auto server = spawn_child(
-      {self_exe(), "server", "--db", (state / "stackrun.db").string(), "--listen",
-       "127.0.0.1:" + std::to_string(a.port), "--port-file", port_file, "--lease", a.lease},
-      {{"STACKRUN_BOOTSTRAP_TOKEN", token}}, (state / "server.log").string());
+      {{self_exe(), "server", "--db", (state / "stackrun.db").string(), "--listen",
+        "127.0.0.1:" + std::to_string(a.port), "--port-file", port_file, "--lease", a.lease},
+       {{"STACKRUN_BOOTSTRAP_TOKEN", token}},
+       (state / "server.log").string(),
+       mode_t{077}});
   if (!server) {
     std::cerr << "stackrun up: " << server.error() << "\n";
     return 1;
@@ -215,7 +274,9 @@ int run_up(const UpArgs& a) {
   }
   wire::UpFile up{children.server, {}};
   for (const auto& [name, pid] : children.agents) up.agents.emplace_back(name, pid);
-  std::ofstream(state / "up.json") << wire::encode(up) << "\n";
+  if (auto w = client::write_private_file((state / "up.json").string(), wire::encode(up) + "\n");
+      !w)
+    std::cerr << "stackrun up: " << w.error() << "\n";  // only scripts read it: go on
 
   std::cout << "stackrun up: server " << config.server << ", " << a.agents << " agent(s) x "
             << a.capacity << " slot(s), state in " << state.string() << "\n";
@@ -235,6 +296,9 @@ void add_up(CLI::App& app, int& exit_code) {
       app.add_subcommand("up", "Start a server and agents on 127.0.0.1 (the embedded default)");
   cmd->footer(
       "Writes <state-dir>/client.json (mode 0600) so other subcommands find the server.\n"
+      "The state dir is made private (0700, its files 0600). If `up` is killed, its server\n"
+      "and agents get SIGTERM. Steps see only an allow-list of this environment (see\n"
+      "`stackrun agent --help`) and what --pass-env names.\n"
       "Exit status: 0 after a clean stop (Ctrl-C/SIGTERM), 1 a child failed to start or the\n"
       "server died, 2 usage.");
   auto a = std::make_shared<UpArgs>();
@@ -253,6 +317,11 @@ void add_up(CLI::App& app, int& exit_code) {
   cmd->add_option("--lease", a->lease, "Attempt lease")->capture_default_str();
   cmd->add_option("--grace", a->grace, "Agents' SIGINT->SIGTERM->SIGKILL spacing")
       ->capture_default_str();
+  cmd->add_option("--pass-env", a->pass_env,
+                  "Also give steps this variable of up's environment; * matches any run of "
+                  "characters, e.g. 'STACKRUN_STUB_*' (repeatable; passed to each agent)");
+  cmd->add_option("--secrets-dir", a->secrets_dir,
+                  "Agents' directory of secret files (see `stackrun agent --help`)");
   cmd->callback([a, &exit_code] { exit_code = run_up(*a); });
 }
 

@@ -26,7 +26,7 @@ std::string env_or_empty(const char* name) {
 
 ClientEnv client_env() {
   return {env_or_empty("STACKRUN_SERVER"), env_or_empty("STACKRUN_TOKEN"),
-          env_or_empty("STACKRUN_STATE_DIR")};
+          env_or_empty("STACKRUN_STATE_DIR"), env_or_empty("STACKRUN_TOKEN_FILE")};
 }
 
 std::string state_dir(const std::string& flag, const ClientEnv& env) {
@@ -41,7 +41,24 @@ std::string default_state_dir(const std::string& flag) {
 
 Result<ClientConfig> resolve_client(const ClientFlags& f, const ClientEnv& env,
                                     const ReadFile& read) {
-  ClientConfig c{f.server.empty() ? env.server : f.server, f.token.empty() ? env.token : f.token};
+  ClientConfig c{f.server.empty() ? env.server : f.server, ""};
+  // The token: the first given of --token, --token-file, STACKRUN_TOKEN, STACKRUN_TOKEN_FILE.
+  std::string token_file;
+  if (!f.token.empty())
+    c.token = f.token;
+  else if (!f.token_file.empty())
+    token_file = f.token_file;
+  else if (!env.token.empty())
+    c.token = env.token;
+  else
+    token_file = env.token_file;
+  if (!token_file.empty()) {
+    auto text = read(token_file);
+    if (!text) return Error{"token file " + text.error()};
+    auto token = token_from_file(*text, token_file);
+    if (!token) return Error{token.error()};
+    c.token = *token;
+  }
   if (!c.server.empty() && !c.token.empty()) return c;
   const std::string path = state_dir(f.state_dir, env) + "/client.json";
   auto text = read(path);
@@ -51,8 +68,10 @@ Result<ClientConfig> resolve_client(const ClientFlags& f, const ClientEnv& env,
           "no server given: pass --server URL, set STACKRUN_SERVER, or start one with "
           "`stackrun up` (" +
           text.error() + ")"};
-    return Error{"no token given: pass --token, set STACKRUN_TOKEN, or use `stackrun up`'s " +
-                 path};
+    return Error{
+        "no token given: pass --token-file FILE (or --token), set STACKRUN_TOKEN_FILE or "
+        "STACKRUN_TOKEN, or use `stackrun up`'s " +
+        path};
   }
   auto file = wire::decode_client_file(*text);
   if (!file) return Error{path + ": " + file.error()};
@@ -74,15 +93,41 @@ Result<std::string> read_whole_file(const std::string& path) {
   return ss.str();
 }
 
+Result<std::string> token_from_file(const std::string& text, const std::string& path) {
+  std::string token = text;
+  if (!token.empty() && token.back() == '\n') token.pop_back();
+  if (!token.empty() && token.back() == '\r') token.pop_back();
+  if (token.empty()) return Error{path + ": the token file is empty"};
+  if (token.find_first_of("\r\n") != std::string::npos)
+    return Error{path + ": the token file holds more than one line; put only the token in it"};
+  return token;
+}
+
+Result<std::string> read_token_file(const std::string& path, std::string& loose) {
+  loose.clear();
+  auto text = read_whole_file(path);
+  if (!text) return Error{text.error()};
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    loose = path + " is accessible to group or others (mode " + mode + "); chmod 600 it";
+  }
+  return token_from_file(*text, path);
+}
+
 Status write_client_json(const std::string& dir, const ClientConfig& c) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  const std::string path = dir + "/client.json";
+  return write_private_file(dir + "/client.json",
+                            wire::encode(wire::ClientFile{c.server, c.token}) + "\n");
+}
+
+Status write_private_file(const std::string& path, const std::string& body) {
   const std::string tmp = path + ".tmp";
   // Created 0600 (not chmod-ed after): the token is never readable by others, not even briefly.
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Error{tmp + ": " + std::strerror(errno)};
-  const std::string body = wire::encode(wire::ClientFile{c.server, c.token}) + "\n";
   const ssize_t n = ::write(fd, body.data(), body.size());
   const int write_errno = n < 0 ? errno : 0;
   ::fchmod(fd, 0600);  // an existing .tmp kept its old mode through O_TRUNC

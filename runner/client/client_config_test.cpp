@@ -79,8 +79,72 @@ TEST(ResolveClient, Table) {
        {},
        "",
        "",
-       "no token given: pass --token, set STACKRUN_TOKEN, or use `stackrun up`'s "
-       ".stackrun-state/client.json",
+       "no token given: pass --token-file FILE (or --token), set STACKRUN_TOKEN_FILE or "
+       "STACKRUN_TOKEN, or use `stackrun up`'s .stackrun-state/client.json",
+       1},
+      {"token file flag, newline stripped",
+       {"http://flag:1", "", "", "/t/tok"},
+       {"", "env-tok", "", "/t/env-tok"},
+       {{"/t/tok", "file-tok\n"}},
+       "http://flag:1",
+       "file-tok",
+       "",
+       1},
+      {"token flag wins over the token file flag",
+       {"http://flag:1", "flag-tok", "", "/t/tok"},
+       {},
+       {{"/t/tok", "file-tok\n"}},
+       "http://flag:1",
+       "flag-tok",
+       "",
+       0},
+      {"STACKRUN_TOKEN wins over STACKRUN_TOKEN_FILE",
+       {"http://flag:1", "", "", ""},
+       {"", "env-tok", "", "/t/tok"},
+       {{"/t/tok", "file-tok"}},
+       "http://flag:1",
+       "env-tok",
+       "",
+       0},
+      {"STACKRUN_TOKEN_FILE, CRLF stripped",
+       {"http://flag:1", "", "", ""},
+       {"", "", "", "/t/tok"},
+       {{"/t/tok", "file-tok\r\n"}},
+       "http://flag:1",
+       "file-tok",
+       "",
+       1},
+      {"token file and client.json for the server",
+       {"", "", "", "/t/tok"},
+       {},
+       {{"/t/tok", "file-tok"}, {".stackrun-state/client.json", json}},
+       "http://file:1",
+       "file-tok",
+       "",
+       2},
+      {"missing token file",
+       {"http://flag:1", "", "", "/t/none"},
+       {"", "env-tok", "", ""},
+       {},
+       "",
+       "",
+       "token file /t/none: cannot read: No such file or directory",
+       1},
+      {"empty token file",
+       {"http://flag:1", "", "", "/t/tok"},
+       {},
+       {{"/t/tok", "\n"}},
+       "",
+       "",
+       "/t/tok: the token file is empty",
+       1},
+      {"token file of two lines",
+       {"http://flag:1", "", "", "/t/tok"},
+       {},
+       {{"/t/tok", "a\nb\n"}},
+       "",
+       "",
+       "/t/tok: the token file holds more than one line; put only the token in it",
        1},
       {"file without token",
        {},
@@ -118,6 +182,39 @@ TEST(ResolveClient, Table) {
       EXPECT_EQ(c.error(), r.error) << r.name;
     }
   }
+}
+
+TEST(TokenFile, ReadWithAWarningWhenOthersMayReadIt) {
+  testing::TempDir tmp("stackrun-token-file");
+  const std::string path = (tmp.path() / "token").string();
+  ASSERT_TRUE(write_private_file(path, "sr_tok\n").ok());
+  std::string loose = "stale";
+  auto t = read_token_file(path, loose);
+  ASSERT_TRUE(t.ok()) << t.error();
+  EXPECT_EQ(*t, "sr_tok");
+  EXPECT_EQ(loose, "");
+  ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
+  t = read_token_file(path, loose);
+  ASSERT_TRUE(t.ok()) << t.error();
+  EXPECT_EQ(*t, "sr_tok");
+  EXPECT_EQ(loose, path + " is accessible to group or others (mode 0640); chmod 600 it");
+  auto missing = read_token_file(path + ".none", loose);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error(), path + ".none: cannot read: No such file or directory");
+}
+
+TEST(PrivateFile, ReplacesAnOpenFileWithAPrivateOne) {
+  testing::TempDir tmp("stackrun-private-file");
+  const std::string path = (tmp.path() / "up.json").string();
+  testing::write_file(path, "old");
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  testing::write_file(path + ".tmp", "stale tmp");  // left by a crash, with an open mode
+  ASSERT_EQ(::chmod((path + ".tmp").c_str(), 0666), 0);
+  ASSERT_TRUE(write_private_file(path, "new").ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(*read_whole_file(path), "new");
 }
 
 TEST(StateDir, FlagThenEnvThenDefault) {

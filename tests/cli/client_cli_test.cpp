@@ -86,8 +86,8 @@ TEST(ClientCli, LogsWithoutServerOrTokenIsAUsageError) {
   auto t = cli({"logs", "7", "--server", kNowhere, "--state-dir", tmp.path().string()});
   EXPECT_EQ(t.exit_code, 2) << t.err;
   EXPECT_EQ(t.err,
-            "stackrun logs: no token given: pass --token, set STACKRUN_TOKEN, or use "
-            "`stackrun up`'s " +
+            "stackrun logs: no token given: pass --token-file FILE (or --token), set "
+            "STACKRUN_TOKEN_FILE or STACKRUN_TOKEN, or use `stackrun up`'s " +
                 tmp.path().string() + "/client.json\n");
 }
 
