@@ -33,6 +33,7 @@ struct LogsArgs {
   long long run = 0;
   std::string stack;
   bool follow = false;
+  bool colour = false;
 };
 
 int exit_for(core::RunStatus s) {
@@ -53,7 +54,7 @@ int run_logs(const LogsArgs& a) {
   int exit_code = 0;
   auto api = connect("logs", a.client, exit_code);
   if (!api) return exit_code;
-  client::LogPrinter printer(client::Style::for_fd(1));
+  client::LogPrinter printer(client::Style::for_fd(1), a.colour);
   wire::Id after = 0;
   int failures = 0;
   auto failing_since = std::chrono::steady_clock::now();
@@ -95,6 +96,8 @@ void add_logs(CLI::App& app, int& exit_code) {
   cmd->add_option("run", a->run, "Run id")->required();
   cmd->add_option("--stack", a->stack, "Only this stack (its name relative to the stack root)");
   cmd->add_flag("-f,--follow", a->follow, "Follow until the run ends");
+  cmd->add_flag("--color,--colour", a->colour,
+                "Show the steps' own colours (other escape sequences are always shown, never run)");
   cmd->callback([a, &exit_code] { exit_code = run_logs(*a); });
 }
 

@@ -4,6 +4,8 @@
 #include <ctime>
 #include <optional>
 
+#include "runner/client/terminal_text.hpp"
+
 namespace stackrun::client {
 namespace {
 
@@ -20,6 +22,12 @@ std::string first_line(const std::string& s) {
   return s.substr(0, s.find('\n'));
 }
 
+// Text that came from a repository or a step (commit messages, stack names, deciding lines,
+// lock holders): shown, never interpreted by the terminal.
+std::string safe(const std::string& s) {
+  return terminal_safe(s);
+}
+
 // At most `n` bytes of `s`, never ending inside a UTF-8 sequence.
 std::string cut(const std::string& s, std::size_t n) {
   if (s.size() <= n) return s;
@@ -31,20 +39,20 @@ std::string attempt_lines(const wire::AttemptDetail& a, const Style& st) {
   std::string out;
   const std::string n = "      #" + std::to_string(a.n) + " ";
   if (a.status == core::AttemptStatus::offered) {
-    add_line(out, n + st.status("offered", 0) + (a.agent.empty() ? "" : " to " + a.agent) +
+    add_line(out, n + st.status("offered", 0) + (a.agent.empty() ? "" : " to " + safe(a.agent)) +
                       ", not started");
     return out;
   }
   const std::string exit = a.exit_code ? std::to_string(*a.exit_code) : "-";
   const std::string_view word = a.cls ? to_string(*a.cls) : to_string(a.status);
   const std::string took = a.finished_at ? format_duration(*a.finished_at - a.started_at) : "";
-  add_line(out, n + pad(a.agent, 11) + "exit " + pad(exit, 4) + st.status(word, 10) + pad(took, 9) +
-                    a.rule);
+  add_line(out, n + pad(safe(a.agent), 11) + "exit " + pad(exit, 4) + st.status(word, 10) +
+                    pad(took, 9) + safe(a.rule));
   if (!a.line.empty())
-    add_line(out, "         line " + std::to_string(a.line_no) + ": " + cut(a.line, 200));
+    add_line(out, "         line " + std::to_string(a.line_no) + ": " + safe(cut(a.line, 200)));
   if (a.lock) {
-    add_line(out, "         lock held by " + a.lock->who + " (ID " + a.lock->id + ", " +
-                      a.lock->operation + ", since " + a.lock->created + ")");
+    add_line(out, "         lock held by " + safe(a.lock->who) + " (ID " + safe(a.lock->id) + ", " +
+                      safe(a.lock->operation) + ", since " + safe(a.lock->created) + ")");
   }
   return out;
 }
@@ -77,8 +85,9 @@ std::string format_run_list(const wire::RunList& list, const Style& st) {
                     pad("COMMIT", 14) + pad("CREATED (UTC)", 21) + "SUMMARY");
   for (const auto& r : list.runs) {
     add_line(out, pad(std::to_string(r.id), 6) + st.status(to_string(r.status), 11) +
-                      pad(r.pipeline, 10) + pad(r.event, 8) + pad(r.commit.substr(0, 12), 14) +
-                      pad(format_utc(r.created_at), 21) + first_line(r.summary));
+                      pad(safe(r.pipeline), 10) + pad(safe(r.event), 8) +
+                      pad(r.commit.substr(0, 12), 14) + pad(format_utc(r.created_at), 21) +
+                      first_line(r.summary));
   }
   return out;
 }
@@ -87,19 +96,20 @@ std::string format_run_detail(const wire::RunDetail& d, const Style& st) {
   const wire::RunSummary& r = d.run;
   std::string out;
   add_line(out, "run " + std::to_string(r.id) + "  " + st.status(to_string(r.status), 0) + "  " +
-                    r.pipeline + " (" + std::string(to_string(r.kind)) + ", " + r.event + ")  " +
-                    r.commit.substr(0, 12) + " " + r.ref);
-  if (!r.message.empty()) add_line(out, "  " + first_line(r.message));
+                    safe(r.pipeline) + " (" + std::string(to_string(r.kind)) + ", " +
+                    safe(r.event) + ")  " + r.commit.substr(0, 12) + " " + safe(r.ref));
+  if (!r.message.empty()) add_line(out, "  " + safe(first_line(r.message)));
   if (!r.summary.empty()) add_line(out, "  " + r.summary);
   std::optional<std::string> tier;
   for (const auto& j : d.jobs) {
     if (j.tier != tier) {
       tier = j.tier;
       out += "\n";
-      add_line(out, st.bold("tier " + (j.tier.empty() ? std::string("(none)") : j.tier)));
+      add_line(out, st.bold("tier " + (j.tier.empty() ? std::string("(none)") : safe(j.tier))));
     }
-    add_line(out, "  " + st.status(to_string(j.status), 12) + pad(j.label, 28) + j.reason);
-    if (!j.result_reason.empty()) add_line(out, "      " + j.result_reason);
+    add_line(out,
+             "  " + st.status(to_string(j.status), 12) + pad(safe(j.label), 28) + safe(j.reason));
+    if (!j.result_reason.empty()) add_line(out, "      " + safe(j.result_reason));
     for (const auto& a : j.attempts) out += attempt_lines(a, st);
   }
   return out;

@@ -223,3 +223,33 @@ TEST(FormatCancel, RequestedOrAlreadyFinished) {
 
 }  // namespace
 }  // namespace stackrun::client
+
+namespace stackrun::client {
+namespace {
+
+TEST(FormatRunDetail, TextFromTheRepositoryCannotDriveTheTerminal) {
+  wire::RunDetail d;
+  d.run.id = 4;
+  d.run.pipeline = "apply\x1b]0;x\x07";
+  d.run.message = "fix \x1b[2Jeverything";
+  wire::JobDetail j;
+  j.label = "ev\x1bil";
+  j.tier = "apps";
+  j.result_reason = "locked by \x1b[8mhidden";
+  wire::AttemptDetail a;
+  a.n = 1;
+  a.agent = "agent-1";
+  a.status = core::AttemptStatus::finished;
+  a.line = "Error: \x1b[1A\x1b[2K fake success";
+  a.line_no = 3;
+  j.attempts.push_back(a);
+  d.jobs.push_back(j);
+  const std::string out = format_run_detail(d, Style::plain());
+  EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+  EXPECT_NE(out.find("fix ^[[2Jeverything"), std::string::npos) << out;
+  EXPECT_NE(out.find("line 3: Error: ^[[1A^[[2K fake success"), std::string::npos) << out;
+  EXPECT_NE(out.find("locked by hidden"), std::string::npos) << out;  // SGR (conceal) dropped
+}
+
+}  // namespace
+}  // namespace stackrun::client

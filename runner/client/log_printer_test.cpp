@@ -93,3 +93,54 @@ TEST(LogPrinter, EmptyLinesKeepTheirPrefix) {
 
 }  // namespace
 }  // namespace stackrun::client
+
+namespace stackrun::client {
+namespace {
+
+wire::LogPage one(std::int64_t id, const std::string& stack, const std::string& stream,
+                  std::string data) {
+  wire::LogPage p;
+  p.chunks = {{id, stack, stream, std::move(data)}};
+  p.next = id;
+  return p;
+}
+
+TEST(LogPrinterStreaming, ALongLineIsPrintedAsItComesNotHeld) {
+  LogPrinter p(Style::plain());
+  const std::string big(LogPrinter::kHoldBytes + 1, 'x');
+  EXPECT_EQ(p.feed(one(1, "g", "out", big)), "[g] " + big);  // no newline yet
+  EXPECT_EQ(p.feed(one(2, "g", "out", "yz")), "yz");
+  EXPECT_EQ(p.feed(one(3, "g", "out", "!\r\nnext\n")), "!\n[g] next\n");
+  EXPECT_EQ(p.flush(), "");
+}
+
+TEST(LogPrinterStreaming, AnotherStackInterruptsAndTheLongLineResumes) {
+  LogPrinter p(Style::plain());
+  const std::string big(LogPrinter::kHoldBytes + 1, 'x');
+  EXPECT_EQ(p.feed(one(1, "g", "out", big)), "[g] " + big);
+  EXPECT_EQ(p.feed(one(2, "h", "out", "other\n")), "\n[h] other\n");
+  EXPECT_EQ(p.feed(one(3, "g", "out", "tail\n")), "[g] … tail\n");
+}
+
+TEST(LogPrinterStreaming, AStreamingLineEndsWithTheRun) {
+  LogPrinter p(Style::plain());
+  const std::string big(LogPrinter::kHoldBytes + 1, 'x');
+  p.feed(one(1, "g", "out", big));
+  wire::LogPage last = one(2, "", "sys", "run success: 1 ok\n");
+  last.done = true;
+  EXPECT_EQ(p.feed(last), "\n[run] » run success: 1 ok\n");
+}
+
+TEST(LogPrinterEscapes, StepOutputCannotDriveTheTerminal) {
+  LogPrinter p(Style::plain());
+  EXPECT_EQ(p.feed(one(1, "g", "out", "\x1b[2J\x1b]0;owned\x07\x1b[31mred\x1b[0m\tok\n")),
+            "[g] ^[[2J^[]0;owned^Gred\tok\n");
+  EXPECT_EQ(p.feed(one(2, "g", "sys", "verdict: fatal: \x1b[1Aup\n")),
+            "[g] » verdict: fatal: ^[[1Aup\n");
+  LogPrinter colour(Style::plain(), /*keep_colour=*/true);
+  EXPECT_EQ(colour.feed(one(1, "g", "out", "\x1b[31mred\x1b[0m \x1b[2J\n")),
+            "[g] \x1b[31mred\x1b[0m ^[[2J\n");
+}
+
+}  // namespace
+}  // namespace stackrun::client
