@@ -2,6 +2,7 @@
 // file. A composition root: parse flags, build the adapters, wire them, run.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -17,8 +19,10 @@
 #include "runner/core/duration.hpp"
 #include "runner/git/repo.hpp"
 #include "runner/http/http.hpp"
+#include "runner/http/listen.hpp"
 #include "runner/server/api.hpp"
 #include "runner/server/coordinator.hpp"
+#include "runner/server/retention.hpp"
 #include "runner/server/run_worker.hpp"
 #include "runner/server/tokens.hpp"
 #include "runner/store/store.hpp"
@@ -31,6 +35,10 @@ struct ServerArgs {
   std::string listen = "127.0.0.1:8480";
   std::string port_file;
   std::string lease = "30s", offer = "10s", busy = "2s";
+  bool insecure_listen = false;
+  std::size_t max_connections = http::Server::Options{}.max_connections;
+  std::size_t max_per_address = http::Server::Options{}.max_per_address;
+  std::string log_retention = "30d", max_log_bytes = "2GiB", max_attempt_output = "512MiB";
 };
 
 store::Millis wall_ms() {
@@ -94,19 +102,79 @@ void startup_writes(store::Store& st, server::Coordinator& coord) {
   }
 }
 
+// Why plain HTTP off loopback needs --insecure-listen: tokens (agent and operator) and every
+// log line would cross the network in clear. Loopback needs nothing: only this machine's users
+// can connect (which `stackrun up` relies on); anything else should sit behind a TLS proxy.
+std::optional<http::ListenAddress> listen_address(const ServerArgs& a) {
+  auto where = http::parse_listen(a.listen);
+  if (!where) {
+    std::cerr << "stackrun server: " << where.error() << "\n";
+    return std::nullopt;
+  }
+  if (!where->loopback && !a.insecure_listen) {
+    std::cerr << "stackrun server: --listen " << a.listen
+              << " is reachable from the network, and this server speaks plain HTTP (tokens and "
+                 "logs would cross it in clear); put a TLS reverse proxy in front (see "
+                 "docs/operations.md, \"TLS\") and listen on 127.0.0.1, or pass "
+                 "--insecure-listen to accept this\n";
+    return std::nullopt;
+  }
+  if (!where->loopback) {
+    say("warning: listening on " + a.listen +
+        " without TLS: tokens and logs cross the network in clear; put a TLS reverse proxy in "
+        "front (docs/operations.md, \"TLS\")");
+  }
+  return *where;
+}
+
+// Retention and the per-attempt output cap from flags; false (after a message) when one is bad.
+bool parse_limits(const ServerArgs& a, server::CoordinatorOptions& o,
+                  server::RetentionPolicy& policy) {
+  auto age = server::parse_age(a.log_retention);
+  auto budget = server::parse_bytes(a.max_log_bytes);
+  auto cap = server::parse_bytes(a.max_attempt_output);
+  const char* bad = !age      ? "--log-retention"
+                    : !budget ? "--max-log-bytes"
+                    : !cap    ? "--max-attempt-output"
+                              : nullptr;
+  if (bad) {
+    std::cerr << "stackrun server: " << bad << ": "
+              << (!age      ? age.error()
+                  : !budget ? budget.error()
+                            : cap.error())
+              << "\n";
+    return false;
+  }
+  if (*cap <= 0) {
+    std::cerr << "stackrun server: --max-attempt-output: must be more than 0\n";
+    return false;
+  }
+  policy = server::RetentionPolicy{*age, *budget};
+  o.max_attempt_output_bytes = *cap;
+  return true;
+}
+
 int run_server(const ServerArgs& a) {
   server::CoordinatorOptions copts;
+  server::RetentionPolicy retention;
   int busy_ms = 0;
-  if (!parse_durations(a, copts, busy_ms)) return 2;
-  const auto colon = a.listen.rfind(':');
-  if (colon == std::string::npos) {
-    std::cerr << "stackrun server: --listen must be HOST:PORT, got \"" << a.listen << "\"\n";
-    return 2;
-  }
-  std::string host = a.listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  const int port = std::atoi(a.listen.c_str() + colon + 1);
+  if (!parse_durations(a, copts, busy_ms) || !parse_limits(a, copts, retention)) return 2;
+  const auto where = listen_address(a);
+  if (!where) return 2;
+  const std::string& host = where->host;
+  const int port = where->port;
+  // Why umask 077 and the chmod: the database, its -wal and -shm hold every log line and
+  // pipeline of the repo; SQLite creates them 0644 less the umask. Files of an older version
+  // are made private too (a failure, say on a file someone else owns, is not fatal).
+  ::umask(077);
   if (!lock_database(a.db)) return 1;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string path = a.db + suffix;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0 &&
+        ::chmod(path.c_str(), 0600) != 0)
+      say("warning: cannot make " + path + " private (mode 0600): " + std::strerror(errno));
+  }
   // Why: with a file-size limit (ulimit -f), SIGXFSZ would kill the server on the first write
   // past it; ignored, the write fails with EFBIG and the store answers 503 instead.
   std::signal(SIGXFSZ, SIG_IGN);
@@ -119,6 +187,8 @@ int run_server(const ServerArgs& a) {
 
   http::Server::Options hopts;
   hopts.on_error = [](const std::string& what) { say("io loop: " + what); };
+  hopts.max_connections = a.max_connections;
+  hopts.max_per_address = a.max_per_address;
   http::Server http(hopts);
   std::shared_ptr<server::Api> api;
   server::RunWorker worker(
@@ -139,6 +209,13 @@ int run_server(const ServerArgs& a) {
       ":" + std::to_string(*bound) + " (db " + a.db + ", lease " + a.lease + ", offers " + a.offer +
       ")");
   http.post([&] { server::start_timers(*api); });
+  std::shared_ptr<void> pruning;
+  if (retention.max_age_ms > 0 || retention.max_log_bytes > 0) {
+    http.post([&] {
+      pruning = server::start_retention(http, st, retention, server::kRetentionIntervalMs, wall_ms,
+                                        [](const std::string& line) { say(line); });
+    });
+  }
   std::thread waiter([&] {
     const int sig = signals.wait();
     if (sig != 0) say("signal " + std::to_string(sig) + ", stopping");
@@ -146,6 +223,7 @@ int run_server(const ServerArgs& a) {
     http.stop();
   });
   http.run();
+  pruning.reset();
   signals.release_waiter();
   waiter.join();
   return 0;
@@ -160,13 +238,35 @@ void add_server(CLI::App& app, int& exit_code) {
       "SIGINT/SIGTERM.");
   auto a = std::make_shared<ServerArgs>();
   cmd->add_option("--db", a->db, "SQLite file (created and migrated)")->capture_default_str();
-  cmd->add_option("--listen", a->listen, "HOST:PORT to listen on; port 0 picks a free one")
+  cmd->add_option("--listen", a->listen,
+                  "HOST:PORT to listen on (an IP address; port 0 picks a free one)")
+      ->capture_default_str();
+  cmd->add_flag("--insecure-listen", a->insecure_listen,
+                "Allow a --listen address other than loopback without TLS (prints a warning; "
+                "put a TLS reverse proxy in front instead)");
+  cmd->add_option("--max-connections", a->max_connections,
+                  "Open connections the server takes at once; more are closed at accept")
+      ->capture_default_str();
+  cmd->add_option("--max-per-address", a->max_per_address,
+                  "Open connections from one IP address (loopback included)")
       ->capture_default_str();
   cmd->add_option("--port-file", a->port_file, "Write the bound port here once listening");
   cmd->add_option("--lease", a->lease, "Attempt lease: no heartbeat for this long = agent lost")
       ->capture_default_str();
   cmd->add_option("--offer-timeout", a->offer,
                   "An offered job not confirmed by its agent within this returns to the queue")
+      ->capture_default_str();
+  cmd->add_option("--log-retention", a->log_retention,
+                  "Remove finished runs' logs this long after they finished (e.g. 30d, 36h; 0: "
+                  "never); checked at start and hourly")
+      ->capture_default_str();
+  cmd->add_option("--max-log-bytes", a->max_log_bytes,
+                  "Then remove the oldest finished runs' logs while all stored logs are over "
+                  "this (e.g. 2GiB; 0: no budget)")
+      ->capture_default_str();
+  cmd->add_option("--max-attempt-output", a->max_attempt_output,
+                  "Step output stored per attempt; past it one line says the rest was dropped "
+                  "(agents cut earlier with their --max-output)")
       ->capture_default_str();
   cmd->add_option("--busy-timeout", a->busy,
                   "How long a store write waits for another process's lock before 503")

@@ -18,5 +18,7 @@ void add_trigger(CLI::App& app, int& exit_code);
 void add_runs(CLI::App& app, int& exit_code);
 void add_logs(CLI::App& app, int& exit_code);
 void add_plan_stacks(CLI::App& app, int& exit_code);
+void add_gc(CLI::App& app, int& exit_code);
+void add_supervise(CLI::App& app, int& exit_code);
 
 }  // namespace stackrun::cli
