@@ -146,8 +146,8 @@ void SpoolReader::build(bool ended) {
   const std::uint64_t avail = size - std::min(size, state_.offset);
   const std::uint64_t cap_left = limits_.max_output - std::min(limits_.max_output, state_.offset);
   const bool beyond_cap = avail > cap_left;
-  const std::size_t want = static_cast<std::size_t>(
-      std::min<std::uint64_t>({avail, cap_left, limits_.max_batch}));
+  const std::size_t want =
+      static_cast<std::size_t>(std::min<std::uint64_t>({avail, cap_left, limits_.max_batch}));
   std::string buf(want, '\0');
   std::size_t got = 0;
   while (got < want) {

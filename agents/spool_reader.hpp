@@ -89,7 +89,7 @@ class SpoolReader {
   ShipLimits limits_;
   ShipState state_;
   int fd_ = -1;
-  wire::LogBatch batch_;  // the batch in flight (chunks empty: none)
+  wire::LogBatch batch_;        // the batch in flight (chunks empty: none)
   std::uint64_t released_ = 0;  // the spool is a hole up to here (past max_output)
   bool punch_failed_ = false;
 };

@@ -40,7 +40,7 @@ std::string encode_launch_file(const LaunchFile& f);
 Result<LaunchFile> decode_launch_file(std::string_view text);
 
 struct SupervisorRecord {
-  pid_t pid = 0;                     // the supervisor
+  pid_t pid = 0;                      // the supervisor
   unsigned long long start_time = 0;  // its start time in clock ticks since boot (/proc stat)
   pid_t step_pid = 0;                 // the step's leader and process group; 0 until it runs
   bool operator==(const SupervisorRecord&) const = default;
