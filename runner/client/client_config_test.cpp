@@ -25,8 +25,8 @@ TEST(ResolveClient, Table) {
   const std::string json = R"({"version":1,"server":"http://file:1","token":"file-tok"})";
   const Row rows[] = {
       {"flags win",
-       {"http://flag:1", "flag-tok", ""},
-       {"http://env:1", "env-tok", ""},
+       {"http://flag:1", "flag-tok", "", ""},
+       {"http://env:1", "env-tok", "", ""},
        {{".stackrun-state/client.json", json}},
        "http://flag:1",
        "flag-tok",
@@ -34,14 +34,14 @@ TEST(ResolveClient, Table) {
        0},
       {"env when no flag",
        {},
-       {"http://env:1", "env-tok", ""},
+       {"http://env:1", "env-tok", "", ""},
        {},
        "http://env:1",
        "env-tok",
        "",
        0},
       {"file fills the gap",
-       {"http://flag:1", "", ""},
+       {"http://flag:1", "", "", ""},
        {},
        {{".stackrun-state/client.json", json}},
        "http://flag:1",
@@ -49,8 +49,8 @@ TEST(ResolveClient, Table) {
        "",
        1},
       {"state dir flag",
-       {"", "", "/s"},
-       {"", "", "/env"},
+       {"", "", "/s", ""},
+       {"", "", "/env", ""},
        {{"/s/client.json", json}},
        "http://file:1",
        "file-tok",
@@ -58,7 +58,7 @@ TEST(ResolveClient, Table) {
        1},
       {"state dir env",
        {},
-       {"", "", "/env"},
+       {"", "", "/env", ""},
        {{"/env/client.json", json}},
        "http://file:1",
        "file-tok",
@@ -74,7 +74,7 @@ TEST(ResolveClient, Table) {
        "up` (.stackrun-state/client.json: cannot read: No such file or directory)",
        1},
       {"no token anywhere",
-       {"http://flag:1", "", ""},
+       {"http://flag:1", "", "", ""},
        {},
        {},
        "",
@@ -218,8 +218,8 @@ TEST(PrivateFile, ReplacesAnOpenFileWithAPrivateOne) {
 }
 
 TEST(StateDir, FlagThenEnvThenDefault) {
-  EXPECT_EQ(state_dir("/f", {"", "", "/e"}), "/f");
-  EXPECT_EQ(state_dir("", {"", "", "/e"}), "/e");
+  EXPECT_EQ(state_dir("/f", {"", "", "/e", ""}), "/f");
+  EXPECT_EQ(state_dir("", {"", "", "/e", ""}), "/e");
   EXPECT_EQ(state_dir("", {}), ".stackrun-state");
 }
 
@@ -234,7 +234,7 @@ TEST(ClientJson, WrittenPrivateAndReadBack) {
   ASSERT_TRUE(text.ok()) << text.error();
   EXPECT_EQ(*text, R"({"version":1,"server":"http://127.0.0.1:9","token":"secret"})"
                    "\n");
-  auto c = resolve_client({"", "", dir}, {}, read_whole_file);
+  auto c = resolve_client({"", "", dir, ""}, {}, read_whole_file);
   ASSERT_TRUE(c.ok()) << c.error();
   EXPECT_EQ(c->server, "http://127.0.0.1:9");
   EXPECT_EQ(c->token, "secret");
