@@ -85,30 +85,42 @@ std::string oversize_message(std::uint64_t size) {
          " KiB limit for pipeline files (a pipeline is a page of YAML; nothing was parsed)";
 }
 
+ParsedYaml parse_yaml(std::string_view text, std::string_view file) {
+  const std::string name(file);
+  const Location start{name, 1, 1};
+  Converter conv(name);
+  std::vector<YAML::Node> docs;
+  ParsedYaml out;
+  try {
+    docs = YAML::LoadAll(std::string(text));
+    out.root = docs.empty() ? Node{} : conv.convert(docs[0], start, 0);
+  } catch (const YAML::Exception& e) {
+    return ParsedYaml{std::nullopt,
+                      {Diagnostic{conv.locate(e.mark, start), "YAML syntax error: " + e.msg}}};
+  } catch (const TooBig& e) {
+    return ParsedYaml{std::nullopt, {Diagnostic{e.at, e.why}}};
+  }
+  if (docs.size() > 1)
+    out.diagnostics.push_back(
+        Diagnostic{conv.locate(docs[1].Mark(), start),
+                   "expected one YAML document, found " + std::to_string(docs.size())});
+  return out;
+}
+
 LoadResult load_pipeline(std::string_view text, std::string_view file) {
   const std::string name(file);
   const Location start{name, 1, 1};
   if (text.size() > kMaxPipelineBytes) return single(start, oversize_message(text.size()));
-  Converter conv(name);
-  std::vector<YAML::Node> docs;
-  Node root;
-  try {
-    docs = YAML::LoadAll(std::string(text));
-    if (!docs.empty()) root = conv.convert(docs[0], start, 0);
-  } catch (const YAML::Exception& e) {
-    return single(conv.locate(e.mark, start), "YAML syntax error: " + e.msg);
-  } catch (const TooBig& e) {
-    return single(e.at, e.why);
-  }
+  ParsedYaml parsed = parse_yaml(text, file);
+  if (!parsed.root) return LoadResult{std::nullopt, std::move(parsed.diagnostics)};
+  const Node& root = *parsed.root;
   if (root.kind == Node::Kind::null)
     return single(start,
                   "empty file: a pipeline needs at least \"version\", \"name\", \"when\" "
                   "and \"steps\"");
 
   Diags d;
-  if (docs.size() > 1)
-    d.error(conv.locate(docs[1].Mark(), start),
-            "expected one YAML document, found " + std::to_string(docs.size()));
+  for (const Diagnostic& extra : parsed.diagnostics) d.error(extra.loc, extra.message);
   Pipeline p;
   p.file = name;
   decode_pipeline(root, p, d);

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -16,6 +17,7 @@
 
 #include "runner/cli/commands.hpp"
 #include "runner/cli/signals.hpp"
+#include "runner/config/server_config.hpp"
 #include "runner/core/duration.hpp"
 #include "runner/git/repo.hpp"
 #include "runner/http/http.hpp"
@@ -39,6 +41,7 @@ struct ServerArgs {
   std::size_t max_connections = http::Server::Options{}.max_connections;
   std::size_t max_per_address = http::Server::Options{}.max_per_address;
   std::string log_retention = "30d", max_log_bytes = "2GiB", max_attempt_output = "512MiB";
+  std::string config, check_config;  // server configuration files (--config, --check-config)
 };
 
 store::Millis wall_ms() {
@@ -229,6 +232,40 @@ int run_server(const ServerArgs& a) {
   return 0;
 }
 
+// --check-config: every diagnostic (file:line:col: message) and 1, or the summary and 0.
+// The summary names secrets by origin only (config::summary_lines never reveals a value).
+int check_config(const std::string& path) {
+  const auto loaded = config::load_server_config(path, config::system_secret_reader());
+  for (const auto& d : loaded.diagnostics) std::cerr << d.str() << "\n";
+  if (!loaded.config) return 1;
+  for (const auto& line : config::summary_lines(*loaded.config)) std::cout << line << "\n";
+  return 0;
+}
+
+// --config: its listen and state dir replace the defaults (flags given on the command line
+// win); repos are only logged for now. False after printing the diagnostics.
+// TODO: hand the repos and sources to the webhook routes once they exist (issue 8).
+bool apply_config(ServerArgs& a, const CLI::App& cmd) {
+  const auto loaded = config::load_server_config(a.config, config::system_secret_reader());
+  for (const auto& d : loaded.diagnostics) std::cerr << d.str() << "\n";
+  if (!loaded.config) return false;
+  const config::ServerConfig& c = *loaded.config;
+  if (c.listen && cmd.count("--listen") == 0) a.listen = *c.listen;
+  if (c.state_dir && cmd.count("--db") == 0) {
+    // Why 0700: the state dir holds the database, which holds every log line.
+    std::error_code ec;
+    if (std::filesystem::create_directories(*c.state_dir, ec))
+      std::filesystem::permissions(*c.state_dir, std::filesystem::perms::owner_all, ec);
+    a.db = *c.state_dir + "/stackrun.db";
+  }
+  std::string repos;
+  for (const auto& r : c.repos) repos += (repos.empty() ? "" : ", ") + r.name;
+  say("config " + a.config + ": listen " + a.listen + ", db " + a.db + ", " +
+      std::to_string(c.repos.size()) + " repo(s)" + (repos.empty() ? "" : " (" + repos + ")") +
+      "; webhooks are not served yet");
+  return true;
+}
+
 }  // namespace
 
 void add_server(CLI::App& app, int& exit_code) {
@@ -271,7 +308,23 @@ void add_server(CLI::App& app, int& exit_code) {
   cmd->add_option("--busy-timeout", a->busy,
                   "How long a store write waits for another process's lock before 503")
       ->capture_default_str();
-  cmd->callback([a, &exit_code] { exit_code = run_server(*a); });
+  cmd->add_option("--config", a->config,
+                  "Server configuration (YAML, docs/operations.md \"Server configuration\"); its "
+                  "listen and state_dir apply unless --listen / --db are given");
+  cmd->add_option("--check-config", a->check_config,
+                  "Validate a server configuration, print one line per repo and source (never a "
+                  "secret value) and exit: 0 valid, 1 not");
+  cmd->callback([a, cmd, &exit_code] {
+    if (!a->check_config.empty()) {
+      exit_code = check_config(a->check_config);
+      return;
+    }
+    if (!a->config.empty() && !apply_config(*a, *cmd)) {
+      exit_code = 1;
+      return;
+    }
+    exit_code = run_server(*a);
+  });
 }
 
 }  // namespace stackrun::cli

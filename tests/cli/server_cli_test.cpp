@@ -137,3 +137,51 @@ TEST(ServerCli, TheDatabaseAndItsWalArePrivate) {
 }
 
 }  // namespace
+
+namespace {
+
+// `--check-config`: a valid file prints its summary (the secret named by origin, never its
+// value) and exits 0; a bad one prints file:line:col diagnostics and exits 1.
+TEST(ServerCli, CheckConfigValidatesWithoutPrintingSecrets) {
+  TempDir tmp("stackrun-server-cli");
+  const auto secret = tmp.path() / "hook-secret";
+  { std::ofstream(secret.string()) << "hook-secret-value-7781\n"; }
+  const auto good = tmp.path() / "server.yml";
+  {
+    std::ofstream(good.string()) << "version: 1\n"
+                                    "listen: 127.0.0.1:0\n"
+                                    "repos:\n"
+                                    "  - name: infra\n"
+                                    "    sources:\n"
+                                    "      - name: infra-forgejo\n"
+                                    "        kind: forgejo\n"
+                                    "        clone_url: https://git.example.com/ops/infra.git\n"
+                                    "        secrets: [{file: hook-secret}]\n";
+  }
+  auto ok = run_command({STACKRUN_BIN, "server", "--check-config", good.string()}, "",
+                        std::chrono::seconds(60));
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("infra-forgejo"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find(secret.string()), std::string::npos) << "named by origin: " << ok.out;
+  EXPECT_EQ((ok.out + ok.err).find("hook-secret-value-7781"), std::string::npos) << ok.out;
+
+  const auto bad = tmp.path() / "bad.yml";
+  {
+    std::ofstream(bad.string()) << "version: 1\n"
+                                   "repos:\n"
+                                   "  - name: infra\n"
+                                   "    sources:\n"
+                                   "      - name: s\n"
+                                   "        kind: gitlab\n"
+                                   "        clone_url: https://x/y.git\n"
+                                   "        secrets: [{env: STACKRUN_CLI_TEST_UNSET_SECRET}]\n";
+  }
+  auto no = run_command({STACKRUN_BIN, "server", "--check-config", bad.string()}, "",
+                        std::chrono::seconds(60));
+  EXPECT_EQ(no.exit_code, 1);
+  EXPECT_EQ(no.out, "");
+  EXPECT_NE(no.err.find(bad.string() + ":6:15: "), std::string::npos) << no.err;
+  EXPECT_NE(no.err.find(bad.string() + ":8:"), std::string::npos) << no.err;
+}
+
+}  // namespace
