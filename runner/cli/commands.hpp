@@ -20,5 +20,6 @@ void add_logs(CLI::App& app, int& exit_code);
 void add_plan_stacks(CLI::App& app, int& exit_code);
 void add_gc(CLI::App& app, int& exit_code);
 void add_supervise(CLI::App& app, int& exit_code);
+void add_hook(CLI::App& app, int& exit_code);
 
 }  // namespace stackrun::cli
