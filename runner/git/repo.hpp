@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "runner/core/result.hpp"
+#include "runner/git/credentials.hpp"
 
 namespace stackrun::git {
 
@@ -55,13 +56,16 @@ Result<std::unique_ptr<Repo>> open_repo(const std::string& path);
 // (tests/support/fake_repo.hpp). Injected, never called through the factory by consumers.
 using RepoOpener = std::function<Result<std::unique_ptr<Repo>>(const std::string& path)>;
 
-// Ensures `cache_dir` holds a bare clone of `url` (a path or file:// URL here) containing
+// Ensures `cache_dir` holds a bare clone of `url` (a local path, file://, http(s):// or ssh URL;
+// `credentials` answer the remote when it asks, and a password inside `url` is refused) holding
 // `commit` (a hex id, 4-40 digits: branch names would be stale in a cache); clones when
 // missing, else fetches all branches and tags (forced) when the commit is not there yet.
 // Safe for several threads or processes sharing one cache_dir: cloning and fetching happen
 // under an flock on `cache_dir + ".lock"`, and a clone is built beside the cache and renamed
 // into place. Error when the commit is on no branch or tag of `url` after the fetch.
-Status ensure_commit(const std::string& url, const std::string& cache_dir, std::string_view commit);
+// A refused login fails as "authentication failed for <url>: <why>".
+Status ensure_commit(const std::string& url, const std::string& cache_dir, std::string_view commit,
+                     const Credentials& credentials = {});
 
 // Writes the tree of `commit` from the repository at `repo_dir` into `dest_dir` (created;
 // must not exist or be empty). No .git in the result: a workspace is a snapshot. Nothing is

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "runner/git/libgit2_util.hpp"
+#include "runner/git/remote_auth.hpp"
 #include "runner/git/repo.hpp"
 
 namespace stackrun::git {
@@ -85,7 +86,7 @@ int create_remote(git_remote** out, git_repository* repo, const char* name, cons
 
 // Clones `url` bare into `cache_dir`, via a temporary sibling renamed into place, so a clone
 // killed halfway never leaves a half-filled cache behind. Caller holds the cache lock.
-Status clone_bare(const std::string& url, const std::string& cache_dir) {
+Status clone_bare(const std::string& url, const std::string& cache_dir, const Credentials& creds) {
   const std::string tmp = cache_dir + ".tmp";
   std::error_code ec;
   fs::remove_all(tmp, ec);  // a leftover from a killed clone; we hold the lock
@@ -96,12 +97,15 @@ Status clone_bare(const std::string& url, const std::string& cache_dir) {
   opts.bare = 1;
   opts.remote_cb = [](git_remote** out, git_repository* repo, const char* name, const char* u,
                       void*) { return create_remote(out, repo, name, u); };
+  detail::RemoteAuth auth{&creds};
+  detail::use_credentials(opts.fetch_opts.callbacks, auth);
   git_repository* raw = nullptr;
   rc = git_clone(&raw, url.c_str(), tmp.c_str(), &opts);
   detail::RepoPtr repo(raw);
   if (rc < 0) {
     fs::remove_all(tmp, ec);
-    return Status::fail("cannot clone " + url + " into " + cache_dir + ": " + last_error(rc));
+    return Status::fail(
+        detail::remote_error(auth, url, "cannot clone " + url + " into " + cache_dir, rc));
   }
   repo.reset();
   fs::rename(tmp, cache_dir, ec);
@@ -110,7 +114,8 @@ Status clone_bare(const std::string& url, const std::string& cache_dir) {
 }
 
 // Fetches every branch and tag of `url` into the bare cache (force-updating moved refs).
-Status fetch_all(git_repository* repo, const std::string& url, const std::string& cache_dir) {
+Status fetch_all(git_repository* repo, const std::string& url, const std::string& cache_dir,
+                 const Credentials& creds) {
   git_remote* raw = nullptr;
   int rc = create_remote(&raw, repo, nullptr, url.c_str());
   detail::RemotePtr remote(raw);
@@ -124,17 +129,22 @@ Status fetch_all(git_repository* repo, const std::string& url, const std::string
   rc = git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
   if (rc < 0) return Status::fail("cannot fetch " + url + ": " + last_error(rc));
   opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;  // the explicit tag refspec covers them
+  detail::RemoteAuth auth{&creds};
+  detail::use_credentials(opts.callbacks, auth);
   rc = git_remote_fetch(remote.get(), &refspecs, &opts, "stackrun: fetch");
-  if (rc < 0)
-    return Status::fail("cannot fetch " + url + " into " + cache_dir + ": " + last_error(rc));
+  if (rc < 0) {
+    return Status::fail(
+        detail::remote_error(auth, url, "cannot fetch " + url + " into " + cache_dir, rc));
+  }
   return ok_status();
 }
 
 }  // namespace
 
 Status ensure_commit(const std::string& url, const std::string& cache_dir_arg,
-                     std::string_view commit) {
+                     std::string_view commit, const Credentials& credentials) {
   if (auto s = detail::init_libgit2(); !s) return s;
+  if (auto s = check_url_has_no_secret(url); !s) return s;
   std::string cache_dir = cache_dir_arg;  // "c/" would put the lock and temp clone inside
   while (cache_dir.size() > 1 && cache_dir.back() == '/') cache_dir.pop_back();
   if (!is_hex_id(commit)) {
@@ -160,7 +170,7 @@ Status ensure_commit(const std::string& url, const std::string& cache_dir_arg,
   auto lock = FileLock::acquire(cache_dir + ".lock");
   if (!lock) return Error{lock.error()};
   if (!fs::exists(cache_dir, ec)) {
-    if (auto s = clone_bare(url, cache_dir); !s) return s;
+    if (auto s = clone_bare(url, cache_dir, credentials); !s) return s;
   }
   auto repo = detail::open_at(cache_dir);
   if (!repo) {
@@ -170,7 +180,7 @@ Status ensure_commit(const std::string& url, const std::string& cache_dir_arg,
   auto has = has_commit(repo->get(), cache_dir, commit);
   if (!has) return Error{has.error()};
   if (*has) return ok_status();
-  if (auto s = fetch_all(repo->get(), url, cache_dir); !s) return s;
+  if (auto s = fetch_all(repo->get(), url, cache_dir, credentials); !s) return s;
   has = has_commit(repo->get(), cache_dir, commit);
   if (!has) return Error{has.error()};
   if (!*has) {
