@@ -42,6 +42,7 @@ struct ServerArgs {
   std::size_t max_per_address = http::Server::Options{}.max_per_address;
   std::string log_retention = "30d", max_log_bytes = "2GiB", max_attempt_output = "512MiB";
   std::string config, check_config;  // server configuration files (--config, --check-config)
+  std::shared_ptr<const config::ServerConfig> loaded;  // --config, once read (apply_config)
 };
 
 store::Millis wall_ms() {
@@ -91,8 +92,22 @@ bool lock_database(const std::string& db) {
 
 // Start-up writes that may fail on a faulty store (read-only file, full disk): the server
 // starts anyway, answers 503 to writes, and recovers when the fault clears.
-void startup_writes(store::Store& st, server::Coordinator& coord) {
+// The configuration's repos are registered by name, with their canonical source's clone URL,
+// unless a repo of that name already exists (then its row is left as the operator set it).
+void startup_writes(store::Store& st, server::Coordinator& coord, const config::ServerConfig* cfg) {
   try {
+    if (cfg) {
+      auto tx = st.begin();
+      for (const auto& r : cfg->repos) {
+        if (st.repo_by_name(r.name)) continue;
+        for (const auto& s : r.sources)
+          if (s.role == core::SourceRole::canonical) {
+            st.upsert_repo(r.name, s.clone_url, r.default_branch, wall_ms());
+            say("registered repo " + r.name + " (" + s.clone_url + ") from the configuration");
+          }
+      }
+      tx.commit();
+    }
     if (const char* t = std::getenv("STACKRUN_BOOTSTRAP_TOKEN"); t && *t) {
       auto tx = st.begin();
       st.ensure_api_token("bootstrap", server::sha256_hex(t), wall_ms());
@@ -186,7 +201,7 @@ int run_server(const ServerArgs& a) {
   std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<double> uni(0.0, 1.0);
   server::Coordinator coord(st, copts, wall_ms, [&] { return uni(rng); });
-  startup_writes(st, coord);
+  startup_writes(st, coord, a.loaded.get());
 
   http::Server::Options hopts;
   hopts.on_error = [](const std::string& what) { say("io loop: " + what); };
@@ -197,7 +212,9 @@ int run_server(const ServerArgs& a) {
   server::RunWorker worker(
       a.db, git::open_repo, [&](std::function<void()> fn) { http.post(std::move(fn)); },
       [&](const std::vector<store::NewRun>& runs) { return server::insert_runs(*api, runs); });
-  api = server::install_routes(http, st, coord, worker, wall_ms);
+  server::ApiOptions aopts;
+  aopts.config = a.loaded;  // the webhook sources (POST /hooks/{source})
+  api = server::install_routes(http, st, coord, worker, wall_ms, aopts);
   auto bound = http.listen(host, port);
   if (!bound) {
     std::cerr << "stackrun server: " << bound.error() << "\n";
@@ -243,8 +260,8 @@ int check_config(const std::string& path) {
 }
 
 // --config: its listen and state dir replace the defaults (flags given on the command line
-// win); repos are only logged for now. False after printing the diagnostics.
-// TODO: hand the repos and sources to the webhook routes once they exist (issue 8).
+// win); its repos and sources are kept for run_server (webhooks). False after printing the
+// diagnostics.
 bool apply_config(ServerArgs& a, const CLI::App& cmd) {
   const auto loaded = config::load_server_config(a.config, config::system_secret_reader());
   for (const auto& d : loaded.diagnostics) std::cerr << d.str() << "\n";
@@ -262,7 +279,8 @@ bool apply_config(ServerArgs& a, const CLI::App& cmd) {
   for (const auto& r : c.repos) repos += (repos.empty() ? "" : ", ") + r.name;
   say("config " + a.config + ": listen " + a.listen + ", db " + a.db + ", " +
       std::to_string(c.repos.size()) + " repo(s)" + (repos.empty() ? "" : " (" + repos + ")") +
-      "; webhooks are not served yet");
+      "; webhooks at POST /hooks/{source}");
+  a.loaded = std::make_shared<const config::ServerConfig>(c);
   return true;
 }
 

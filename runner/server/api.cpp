@@ -383,6 +383,8 @@ std::shared_ptr<Api> install_routes(http::Server& http, store::Store& store,
   http.route("GET", "/api/v1/runs/{id}/logs", bind_async(&Api::run_logs),
              operator_door(kSmallBody));
   http.route("POST", "/api/v1/runs/{id}/cancel", bind(&Api::cancel), operator_door(kSmallBody));
+  // Webhooks: outside the operator API (no bearer token); the signature is the credential.
+  http.route("POST", "/hooks/{source}", bind(&Api::hook), hook_door(weak));
   return api;
 }
 

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "runner/config/server_config.hpp"
 #include "runner/http/http.hpp"
 #include "runner/server/coordinator.hpp"
 #include "runner/server/run_worker.hpp"
@@ -17,6 +18,9 @@ struct ApiOptions {
   // Where the server reports what it did not answer to anyone (store faults in timers, reaped
   // attempts); default: stderr.
   std::function<void(const std::string&)> log;
+  // The repos and webhook sources served at POST /hooks/{source} (api_hooks.cpp); null: no
+  // source exists and every such request is answered 404.
+  std::shared_ptr<const config::ServerConfig> config;
 };
 
 class Api;

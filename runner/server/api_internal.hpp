@@ -52,6 +52,9 @@ class Api : public std::enable_shared_from_this<Api> {
   void run_logs(const http::Request& req, http::Reply reply);
   void cancel(const http::Request& req, const http::Reply& reply);
 
+  // --- webhook intake (api_hooks.cpp)
+  void hook(const http::Request& req, const http::Reply& reply);
+
   // --- waits (api.cpp)
   void park_claim(store::AgentRow agent, Millis wait_ms,
                   std::shared_ptr<const std::atomic<bool>> closed, http::Reply reply);
@@ -92,6 +95,10 @@ class Api : public std::enable_shared_from_this<Api> {
   std::uint64_t next_waiter_ = 0;
   std::optional<Millis> armed_for_;  // the deadline the timer is armed for
 };
+
+// The door of POST /hooks/{source} (api_hooks.cpp): an unknown source is answered 404 and a
+// body announced over forge::kMaxBodyBytes 413 (recorded) before any byte of the body is read.
+http::RouteOptions hook_door(std::weak_ptr<Api> weak);
 
 // Row -> wire views (views.cpp).
 wire::RunSummary summary_of(const store::RunRow& r);

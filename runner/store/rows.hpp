@@ -91,6 +91,22 @@ struct RunLogUsage {
   bool operator==(const RunLogUsage&) const = default;
 };
 
+// What became of a webhook delivery (deliveries.outcome; schema/sql/0004_deliveries.sql).
+enum class DeliveryOutcome { accept, ignored, denied, rejected };
+
+// A webhook delivery as recorded. delivery_id is "" on rejected rows (never trusted unsigned).
+struct DeliveryRow {
+  Id id = 0;
+  std::string source, repo, delivery_id;
+  Millis received_at = 0;
+  std::string event, ref, after, sender_id, sender_login;  // event: push|tag|delete|other|""
+  DeliveryOutcome outcome = DeliveryOutcome::rejected;
+  std::string reason;
+  bool holds_key = false;    // the accepted delivery of its push (repo, ref, after)
+  std::optional<Id> run_id;  // the first run its trigger created
+  std::string error;         // why the worker created no run ("" = none)
+};
+
 // A job to insert with a new run.
 struct NewJob {
   std::string stack, label, tier, tier_needs;

@@ -134,6 +134,22 @@ class Store {
   // holds the write lock throughout and needs free disk space about the file's size.
   void vacuum();
 
+  // --- webhook deliveries (store_deliveries.cpp)
+  // Inserts `d` (id, run_id and error ignored) and returns its id. Throws DbError on a
+  // duplicate (source, delivery_id) or a second key holder of one push: look them up first,
+  // in the same transaction.
+  Id insert_delivery(const DeliveryRow& d);
+  bool delivery_seen(const std::string& source, const std::string& delivery_id);
+  // The accepted delivery holding push (repo, ref, after)'s key, if any.
+  std::optional<DeliveryRow> push_holder(const std::string& repo, const std::string& ref,
+                                         const std::string& after);
+  // The worker's answer for accepted delivery `id`: its first run, or its error (which also
+  // releases the push key so a later delivery may try again).
+  void set_delivery_run(Id id, std::optional<Id> run_id, const std::string& error);
+  std::optional<DeliveryRow> delivery(Id id);
+  // Newest first; `repo` "" = every repo.
+  std::vector<DeliveryRow> recent_deliveries(const std::string& repo, int limit);
+
   // --- per-stack state
   std::map<std::string, std::string> applied_commits(Id repo_id);  // stack -> commit
   // For each stack with no successful apply yet: the before-commit of the first apply run that
