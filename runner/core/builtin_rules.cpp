@@ -1,6 +1,6 @@
 // The built-in classification rules. Sources: the infra repo's CI history
-// (shared/corpus/error-signatures.tsv), terragrunt's default retryable errors
-// (shared/corpus/terragrunt-default-retryable.txt, kept verbatim), and the lock, transient and
+// (tests/data/corpus/error-signatures.tsv), terragrunt's default retryable errors
+// (tests/data/corpus/terragrunt-default-retryable.txt, kept verbatim), and the lock, transient and
 // configuration errors that Terraform backends, helm, Kubernetes and Vault print.
 // Ids are interface (stored in verdicts, shown by `stackrun show`): never renumber or reuse one.
 // Within a class, order only breaks ties between matches starting at the same byte.
