@@ -15,6 +15,7 @@
 
 #include "runner/cli/commands.hpp"
 #include "runner/client/client_config.hpp"
+#include "runner/server/coordinator.hpp"
 #include "runner/server/retention.hpp"
 #include "runner/store/store.hpp"
 
@@ -25,12 +26,6 @@ struct GcArgs {
   std::string older_than = "30d", max_log_bytes = "2GiB", db, state_dir;
   bool dry_run = false, vacuum = false;
 };
-
-store::Millis wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // True when no server holds `db`'s lock (cmd_server.cpp takes it for its whole life); the
 // lock is then ours until this process exits, so no server starts during the VACUUM.
@@ -63,7 +58,7 @@ int run_gc(const GcArgs& a) {
   const server::RetentionPolicy policy{*age, *budget};
   try {
     store::Store st(db, {.read_only = false, .busy_timeout_ms = 10'000});
-    server::Pruner pass(st, policy, wall_ms(), a.dry_run);
+    server::Pruner pass(st, policy, server::wall_ms(), a.dry_run);
     while (pass.step()) {
     }
     std::cout << server::report_text(pass.report(), policy, a.dry_run) << "\n";

@@ -45,12 +45,6 @@ struct ServerArgs {
   std::shared_ptr<const config::ServerConfig> loaded;  // --config, once read (apply_config)
 };
 
-store::Millis wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Why clear(): a write that failed (EFBIG under a file-size limit, ENOSPC) leaves the stream in
 // a failed state that would silence every later line, also after the fault has cleared.
 void say(const std::string& line) {
@@ -102,7 +96,7 @@ void startup_writes(store::Store& st, server::Coordinator& coord, const config::
         if (st.repo_by_name(r.name)) continue;
         for (const auto& s : r.sources)
           if (s.role == core::SourceRole::canonical) {
-            st.upsert_repo(r.name, s.clone_url, r.default_branch, wall_ms());
+            st.upsert_repo(r.name, s.clone_url, r.default_branch, server::wall_ms());
             say("registered repo " + r.name + " (" + s.clone_url + ") from the configuration");
           }
       }
@@ -110,7 +104,7 @@ void startup_writes(store::Store& st, server::Coordinator& coord, const config::
     }
     if (const char* t = std::getenv("STACKRUN_BOOTSTRAP_TOKEN"); t && *t) {
       auto tx = st.begin();
-      st.ensure_api_token("bootstrap", server::sha256_hex(t), wall_ms());
+      st.ensure_api_token("bootstrap", server::sha256_hex(t), server::wall_ms());
       tx.commit();
     }
     coord.on_startup();
@@ -200,7 +194,7 @@ int run_server(const ServerArgs& a) {
   store::Store st(a.db, store::Db::Options{.read_only = false, .busy_timeout_ms = busy_ms});
   std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<double> uni(0.0, 1.0);
-  server::Coordinator coord(st, copts, wall_ms, [&] { return uni(rng); });
+  server::Coordinator coord(st, copts, server::wall_ms, [&] { return uni(rng); });
   startup_writes(st, coord, a.loaded.get());
 
   http::Server::Options hopts;
@@ -214,7 +208,7 @@ int run_server(const ServerArgs& a) {
       [&](const std::vector<store::NewRun>& runs) { return server::insert_runs(*api, runs); });
   server::ApiOptions aopts;
   aopts.config = a.loaded;  // the webhook sources (POST /hooks/{source})
-  api = server::install_routes(http, st, coord, worker, wall_ms, aopts);
+  api = server::install_routes(http, st, coord, worker, server::wall_ms, aopts);
   auto bound = http.listen(host, port);
   if (!bound) {
     std::cerr << "stackrun server: " << bound.error() << "\n";
@@ -232,8 +226,9 @@ int run_server(const ServerArgs& a) {
   std::shared_ptr<void> pruning;
   if (retention.max_age_ms > 0 || retention.max_log_bytes > 0) {
     http.post([&] {
-      pruning = server::start_retention(http, st, retention, server::kRetentionIntervalMs, wall_ms,
-                                        [](const std::string& line) { say(line); });
+      pruning =
+          server::start_retention(http, st, retention, server::kRetentionIntervalMs,
+                                  server::wall_ms, [](const std::string& line) { say(line); });
     });
   }
   std::thread waiter([&] {

@@ -36,12 +36,6 @@ const char* const kForgejoAfter = "ef98532add3b2feb7a137426bba1248724367df5";
 const char* const kGithubAfter = "366701fde727cb7a9e7f21eb88264f59f6f9b89c";
 const std::string kZeros(40, '0');
 
-Millis wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
     s.replace(at, from.size(), to);

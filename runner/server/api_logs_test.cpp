@@ -25,12 +25,6 @@ steps:
   - {name: apply, command: "terragrunt apply"}
 )";
 
-Millis wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A server with one repo, one agent and one operator token; one push makes one run.
 struct LogServer {
   testing::TempDir dir{"stackrun-api-logs"};

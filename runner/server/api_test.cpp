@@ -33,12 +33,6 @@ steps:
   - {name: apply, command: "terragrunt apply"}
 )";
 
-Millis wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 struct Cluster {
   CoordinatorOptions copts;
   testing::TempDir dir{"stackrun-api"};

@@ -1,10 +1,19 @@
 #include "runner/server/coordinator.hpp"
 
+#include <chrono>
+
 #include "runner/core/classify.hpp"
 #include "runner/server/facts.hpp"
 #include "runner/wire/protocol.hpp"
 
 namespace stackrun::server {
+
+Millis wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 namespace {
 
 std::string truncated_line(std::int64_t stored) {

@@ -28,6 +28,10 @@ using store::Millis;
 inline constexpr std::size_t kMaxLogChunkBytes = 512 * 1024;
 inline constexpr std::int64_t kLogPageBytes = 1024 * 1024;
 
+// The wall clock every server part is given (Coordinator::Clock, Pruner, install_routes):
+// milliseconds since the Unix epoch.
+Millis wall_ms();
+
 struct CoordinatorOptions {
   Millis lease_ms = 30'000;  // a started attempt without a heartbeat for this long is lost
   Millis offer_ms = 10'000;  // an offer not confirmed within this long returns to the queue
