@@ -6,7 +6,6 @@
 // reaches the run worker, which answers later; its first run (or its error) is stored then.
 #include <charconv>
 #include <cstdint>
-#include <cstdio>
 
 #include "runner/core/forge_guards.hpp"
 #include "runner/forge/push_event.hpp"
@@ -64,26 +63,6 @@ const char* outcome_text(core::GuardOutcome o) {
       return "denied";
   }
   return "ignored";
-}
-
-// A JSON string literal. TODO: a wire::HookAnswer in runner/wire (the one JSON codec) once
-// that module takes it; this answer is three flat fields, so escaping here is enough.
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
 }
 
 // 413 too large, 400 a signature or form that cannot be read, 401 no valid signature.
@@ -226,10 +205,9 @@ void Api::hook(const http::Request& req, const http::Reply& reply) {
     tx.commit();
 
     const bool start = decision.outcome == core::GuardOutcome::start_apply;
-    reply(json_response(start ? 202 : 200, "{\"outcome\":\"" +
-                                               std::string(outcome_text(decision.outcome)) +
-                                               "\",\"reason\":" + json_string(decision.reason) +
-                                               ",\"delivery\":" + std::to_string(id) + "}"));
+    reply(json_response(start ? 202 : 200,
+                        wire::encode(wire::HookAnswer{std::string(outcome_text(decision.outcome)),
+                                                      decision.reason, id})));
     if (!start) return;
     // from "": each stack's last applied commit (or the first parent of `to`) is its base.
     TriggerRequest t{d.repo, "push", d.after, "", "", ""};

@@ -30,7 +30,7 @@
 //   Created created           TriggerRequest trigger   TriggerAnswer trigger answer
 //   RunList run list          RunDetail run            LogPage log page
 //   CancelRequest cancel      CancelAnswer cancel answer
-//   Health health             ErrorBody error
+//   Health health             ErrorBody error          HookAnswer hook answer
 // Paths: "verdict.lock.who", "chunks[2].seq", "jobs[0].attempts[1].status", "runs[3].id".
 #include "runner/wire/protocol.hpp"
 
@@ -80,6 +80,19 @@ std::string encode(const ErrorBody& m) {
 Result<ErrorBody> decode_error_body(std::string_view body) {
   return detail::decode<ErrorBody>("error", body, detail::EmptyBody::error,
                                    [](Obj& o, ErrorBody& m) { o.req("error", m.error); });
+}
+
+std::string encode(const HookAnswer& m) {
+  return detail::dump({{"outcome", m.outcome}, {"reason", m.reason}, {"delivery", m.delivery}});
+}
+
+Result<HookAnswer> decode_hook_answer(std::string_view body) {
+  return detail::decode<HookAnswer>("hook answer", body, detail::EmptyBody::error,
+                                    [](Obj& o, HookAnswer& m) {
+                                      o.req("outcome", m.outcome);
+                                      o.req("reason", m.reason);
+                                      o.req("delivery", m.delivery);
+                                    });
 }
 
 std::string encode_lock(const core::LockInfo& m) {

@@ -252,6 +252,14 @@ struct Health {
   bool operator==(const Health&) const = default;
 };
 
+// POST /hooks/{source}'s answer to a verified delivery: what the forge guards decided
+// ("accept", "ignored", "denied"), why, and the recorded delivery's id. Required.
+struct HookAnswer {
+  std::string outcome, reason;
+  std::int64_t delivery = 0;
+  bool operator==(const HookAnswer&) const = default;
+};
+
 // Every 4xx/5xx body. Required.
 struct ErrorBody {
   std::string error;
@@ -284,6 +292,7 @@ std::string encode(const CancelRequest& m);
 std::string encode(const CancelAnswer& m);
 std::string encode(const Health& m);
 std::string encode(const ErrorBody& m);
+std::string encode(const HookAnswer& m);
 
 // An empty body decodes as "{}" for the request messages whose fields are all optional
 // (ClaimRequest, TriggerRequest, CancelRequest).
@@ -308,6 +317,7 @@ Result<CancelRequest> decode_cancel_request(std::string_view body);
 Result<CancelAnswer> decode_cancel_answer(std::string_view body);
 Result<Health> decode_health(std::string_view body);
 Result<ErrorBody> decode_error_body(std::string_view body);
+Result<HookAnswer> decode_hook_answer(std::string_view body);
 
 // Lock Info alone, as the store keeps it with an attempt: the same object as verdict.lock.
 std::string encode_lock(const core::LockInfo& m);

@@ -91,6 +91,7 @@ TEST(WireRoundTrip, UnicodeSurvives) {
   expect_round_trip(
       ErrorBody{"quote \" backslash \\ newline \n tab \t nul " + std::string(1, '\0')},
       decode_error_body);
+  expect_round_trip(HookAnswer{"ignored", "ignored: tag push \"v1\"\n", 42}, decode_hook_answer);
 }
 
 TEST(WireRoundTrip, InvalidUtf8IsReplaced) {
