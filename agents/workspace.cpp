@@ -38,7 +38,9 @@ std::string cache_name(const std::string& url) {
 Status GitWorkspaceMaker::make(const std::string& repo_url, const std::string& commit,
                                const std::string& dest) {
   const std::string cache = (std::filesystem::path(cache_dir_) / cache_name(repo_url)).string();
-  if (Status fetched = git::ensure_commit(repo_url, cache, commit); !fetched) return fetched;
+  const git::Credentials none;
+  const git::Credentials& creds = git::is_remote_url(repo_url) ? credentials_ : none;
+  if (Status fetched = git::ensure_commit(repo_url, cache, commit, creds); !fetched) return fetched;
   return git::checkout_commit(cache, commit, dest);
 }
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "runner/core/result.hpp"
+#include "runner/git/credentials.hpp"
 
 namespace stackrun::agent {
 
@@ -20,15 +21,19 @@ class WorkspaceMaker {
 };
 
 // The real one: a bare clone per repository URL under `cache_dir` (git::ensure_commit, safe to
-// share between threads and processes), then git::checkout_commit into `dest`.
+// share between threads and processes), then git::checkout_commit into `dest`. `credentials`
+// (the agent's --git-token-file / --git-ssh-key) answer the forge for a remote URL
+// (git::is_remote_url); a local path is read without them.
 class GitWorkspaceMaker final : public WorkspaceMaker {
  public:
-  explicit GitWorkspaceMaker(std::string cache_dir) : cache_dir_(std::move(cache_dir)) {}
+  explicit GitWorkspaceMaker(std::string cache_dir, git::Credentials credentials = {})
+      : cache_dir_(std::move(cache_dir)), credentials_(std::move(credentials)) {}
   Status make(const std::string& repo_url, const std::string& commit,
               const std::string& dest) override;
 
  private:
   std::string cache_dir_;
+  git::Credentials credentials_;
 };
 
 // The cache directory name of `url`: a readable part (its alphanumerics, others '_', at most the

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
@@ -24,6 +25,7 @@
 #include "runner/cli/commands.hpp"
 #include "runner/cli/spawn.hpp"
 #include "runner/client/client_config.hpp"
+#include "runner/git/credentials.hpp"
 
 namespace stackrun::cli {
 namespace {
@@ -90,6 +92,7 @@ class StopOnSignal {
 struct AgentArgs {
   agent::AgentOptions o;
   std::string server_url, token, token_file, secrets_dir;
+  std::string git_token_file, git_user, git_ssh_key;  // forge credentials for remote repo URLs
   std::vector<std::string> pass_env;
   std::string grace = "10s";
 };
@@ -123,6 +126,29 @@ proc::EnvList take_secret_variables() {
   proc::EnvList secrets = agent::secret_variables(proc::current_environment());
   for (const auto& kv : secrets) ::unsetenv(kv.first.c_str());
   return secrets;
+}
+
+// The credentials for fetching remote repos: --git-token-file (as the password of --git-user)
+// or --git-ssh-key; none when neither is given. False after printing why not.
+bool git_credentials(const AgentArgs& a, git::Credentials& out) {
+  if (!a.git_token_file.empty()) {
+    std::string loose;
+    auto t = client::read_token_file(a.git_token_file, loose);
+    if (!t) {
+      std::cerr << "stackrun agent: --git-token-file: " << t.error() << "\n";
+      return false;
+    }
+    if (!loose.empty()) std::cerr << "stackrun agent: warning: " << loose << "\n";
+    out = git::Credentials::token(*t, a.git_user);
+  } else if (!a.git_ssh_key.empty()) {
+    if (::access(a.git_ssh_key.c_str(), R_OK) != 0) {
+      std::cerr << "stackrun agent: --git-ssh-key " << a.git_ssh_key << ": " << std::strerror(errno)
+                << "\n";
+      return false;
+    }
+    out = git::Credentials::ssh_key(a.git_ssh_key, a.git_user.empty() ? "git" : a.git_user);
+  }
+  return true;
 }
 
 // Checks the flags that need more than CLI11 can check; prints why not and returns false.
@@ -159,6 +185,8 @@ int run_agent_cmd(AgentArgs& a) {
   if (!check_args(a)) return 2;
   a.token = take_token(a);
   if (a.token.empty()) return 2;
+  git::Credentials git_creds;
+  if (!git_credentials(a, git_creds)) return 2;
   agent::SecretSources secrets{take_secret_variables(), a.secrets_dir};
   auto grace = core::parse_duration(a.grace);
   if (!grace) {
@@ -177,7 +205,8 @@ int run_agent_cmd(AgentArgs& a) {
   const std::string name = a.o.name;
   // Steps run under `stackrun supervise DIR` (runner/proc/supervisor.hpp), this executable.
   auto runner = proc::make_process_runner({self_exe(), "supervise"});
-  agent::GitWorkspaceMaker workspaces((std::filesystem::path(a.o.work_dir) / "cache").string());
+  agent::GitWorkspaceMaker workspaces((std::filesystem::path(a.o.work_dir) / "cache").string(),
+                                      std::move(git_creds));
   const agent::AgentDeps deps{
       [url = a.server_url, token = a.token] {
         return std::make_unique<agent::HttpServerLink>(url, token);
@@ -214,7 +243,9 @@ void add_agent(CLI::App& app, int& exit_code) {
       "--token works too, but argv is visible to every user on the machine.\n"
       "Steps see PATH, HOME, USER, LOGNAME, LANG, LANGUAGE, LC_*, TZ, TERM, TMPDIR and the proxy\n"
       "variables of this environment, what --pass-env names, the job's CI_*/STACKRUN_* variables\n"
-      "and the pipeline's env and secrets; never a token or a STACKRUN_SECRET_* variable.");
+      "and the pipeline's env and secrets; never a token or a STACKRUN_SECRET_* variable.\n"
+      "Remote repo URLs (https://, ssh://, git@host:path) are fetched with --git-token-file or\n"
+      "--git-ssh-key (a token only over https, or http to loopback); local paths use neither.");
   auto a = std::make_shared<AgentArgs>();
   cmd->add_option("--server", a->server_url, "Server URL, e.g. http://127.0.0.1:8480")->required();
   auto* token = cmd->add_option("--token", a->token,
@@ -223,6 +254,16 @@ void add_agent(CLI::App& app, int& exit_code) {
   cmd->add_option("--token-file", a->token_file,
                   "File holding this agent's token (a trailing newline is ignored)")
       ->excludes(token);
+  auto* git_token = cmd->add_option(
+      "--git-token-file", a->git_token_file,
+      "File holding a forge token for fetching remote repo URLs (https basic auth, as the "
+      "password of --git-user)");
+  cmd->add_option("--git-user", a->git_user,
+                  "User presented with --git-token-file (default x-access-token) or "
+                  "--git-ssh-key (default git, unless the URL names one)");
+  cmd->add_option("--git-ssh-key", a->git_ssh_key,
+                  "Private key file (no passphrase) for fetching ssh:// and git@host:path repos")
+      ->excludes(git_token);
   cmd->add_option("--pass-env", a->pass_env,
                   "Also give steps this variable of the agent's environment; * matches any "
                   "run of characters (repeatable)");

@@ -56,4 +56,14 @@ std::string redact_url(std::string_view url);
 // Pure.
 Status check_url_has_no_secret(std::string_view url);
 
+// True when `url` names a repository reached over a transport: "scheme://..." (http, https,
+// ssh, git, file...) or scp-like ssh ("git@host:path", a ':' before any '/'). False for a local
+// path ("/srv/infra", "../infra"), which is opened where it is. Pure.
+bool is_remote_url(std::string_view url);
+
+// Fails when `credentials` hold a token and `url` is plain http:// to a host other than
+// loopback (127.0.0.0/8, localhost, [::1]): basic auth would cross the network in clear. The
+// message names the URL (redacted) and says to use https. Pure.
+Status check_credentials_transport(std::string_view url, const Credentials& credentials);
+
 }  // namespace stackrun::git

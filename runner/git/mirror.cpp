@@ -59,4 +59,11 @@ Result<MirrorCommit> fetch_into_mirror(const MirrorSpec& spec, const std::string
   return out;
 }
 
+Result<std::string> refresh_mirror(const MirrorSpec& spec) {
+  auto path = mirror_path(spec.mirrors_dir, spec.name);
+  if (!path) return Error{path.error()};
+  if (Status s = fetch_all_refs(spec.url, *path, spec.credentials); !s) return Error{s.error()};
+  return *path;
+}
+
 }  // namespace stackrun::git

@@ -30,6 +30,11 @@ struct MirrorCommit {
 // ...". Error text never holds the secret, and the mirror's config holds the URL as given.
 Result<MirrorCommit> fetch_into_mirror(const MirrorSpec& spec, const std::string& commit);
 
+// Fetches every branch and tag of spec.url into the mirror (creating it), whatever it holds
+// already: for a revision that names a branch, whose head may have moved. Returns the mirror's
+// path. Errors as fetch_into_mirror's.
+Result<std::string> refresh_mirror(const MirrorSpec& spec);
+
 // <mirrors_dir>/<name>.git, or an error for a name that could escape the directory. Pure.
 Result<std::string> mirror_path(const std::string& mirrors_dir, const std::string& name);
 

@@ -293,6 +293,61 @@ TEST_F(MirrorTest, ServerHandlesTheGitCliWithGzipAndChunkedBodies) {
   EXPECT_TRUE(saw_chunked);
 }
 
+TEST(CredentialsTest, RemoteUrlsAndWhereATokenMayGo) {
+  struct Row {
+    std::string url;
+    bool remote;
+    std::string token_error;  // check_credentials_transport with a token
+  };
+  const std::string clear =
+      " over plain http (it would cross the network in clear): use an https:// URL";
+  const std::vector<Row> rows = {
+      {"/srv/git/infra", false, ""},
+      {"../infra", false, ""},
+      {"infra", false, ""},
+      {"./a:b", false, ""},
+      {"file:///srv/git/infra.git", true, ""},
+      {"https://git.example.com/ops/infra.git", true, ""},
+      {"ssh://git@git.example.com/ops/infra.git", true, ""},
+      {"git@git.example.com:ops/infra.git", true, ""},
+      {"http://127.0.0.1:3000/infra.git", true, ""},
+      {"http://127.1.2.3/infra.git", true, ""},
+      {"HTTP://LocalHost:3000/infra.git", true, ""},
+      {"http://[::1]:3000/infra.git", true, ""},
+      {"http://bot@localhost/infra.git", true, ""},
+      {"http://git.example.com/infra.git", true,
+       "refusing to send a token to http://git.example.com/infra.git" + clear},
+      {"http://bot@127.0.0.1.evil.example/infra.git", true,
+       "refusing to send a token to http://***@127.0.0.1.evil.example/infra.git" + clear},
+      {"http://localhost.evil.example/infra.git", true,
+       "refusing to send a token to http://localhost.evil.example/infra.git" + clear},
+  };
+  for (const auto& row : rows) {
+    EXPECT_EQ(is_remote_url(row.url), row.remote) << row.url;
+    const Status s = check_credentials_transport(row.url, Credentials::token(kToken));
+    EXPECT_EQ(s.ok() ? "" : s.error(), row.token_error) << row.url;
+    EXPECT_TRUE(check_credentials_transport(row.url, Credentials()).ok()) << row.url;
+  }
+}
+
+TEST_F(MirrorTest, RefreshFetchesAMovedBranchWhoseCommitIsUnknown) {
+  GitHttpServer server(served_, GitHttpServer::BasicAuth{"x-access-token", kToken});
+  const auto creds = Credentials::token(kToken);
+  auto made = refresh_mirror(spec(server.url("infra.git"), creds));
+  ASSERT_TRUE(made.ok()) << made.error();
+  EXPECT_EQ(*made, mirrors_ + "/infra.git");
+  EXPECT_EQ(*(*open_repo(*made))->resolve("main"), first_);
+  const std::string second = commit("stacks/db/terragrunt.hcl", "two\n");
+  publish();
+  auto again = refresh_mirror(spec(server.url("infra.git"), creds));
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_EQ(*(*open_repo(*again))->resolve("main"), second);
+  auto wrong = refresh_mirror(spec(server.url("infra.git"), Credentials::token("nope")));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error(), "authentication failed for " + server.url("infra.git") +
+                               ": the server rejected the token for user x-access-token");
+}
+
 TEST(GitHttpServerTest, Base64) {
   EXPECT_EQ(testing::base64(""), "");
   EXPECT_EQ(testing::base64("f"), "Zg==");

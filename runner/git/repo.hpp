@@ -64,8 +64,15 @@ using RepoOpener = std::function<Result<std::unique_ptr<Repo>>(const std::string
 // under an flock on `cache_dir + ".lock"`, and a clone is built beside the cache and renamed
 // into place. Error when the commit is on no branch or tag of `url` after the fetch.
 // A refused login fails as "authentication failed for <url>: <why>".
+// A token is refused over plain http:// off loopback (check_credentials_transport).
 Status ensure_commit(const std::string& url, const std::string& cache_dir, std::string_view commit,
                      const Credentials& credentials = {});
+
+// Brings the bare clone at `cache_dir` up to date with every branch and tag of `url` (forced),
+// cloning it when missing: always asks the remote, for a branch whose head may have moved.
+// Same lock, checks and errors as ensure_commit.
+Status fetch_all_refs(const std::string& url, const std::string& cache_dir,
+                      const Credentials& credentials = {});
 
 // Writes the tree of `commit` from the repository at `repo_dir` into `dest_dir` (created;
 // must not exist or be empty). No .git in the result: a workspace is a snapshot. Nothing is

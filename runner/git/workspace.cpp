@@ -141,12 +141,50 @@ Status fetch_all(git_repository* repo, const std::string& url, const std::string
 
 }  // namespace
 
-Status ensure_commit(const std::string& url, const std::string& cache_dir_arg,
-                     std::string_view commit, const Credentials& credentials) {
+namespace {
+
+// Checks shared by ensure_commit and fetch_all_refs; `cache_dir` loses trailing slashes ("c/"
+// would put the lock and the temporary clone inside it).
+Status check_fetch(const std::string& url, std::string& cache_dir, const Credentials& creds) {
   if (auto s = detail::init_libgit2(); !s) return s;
   if (auto s = check_url_has_no_secret(url); !s) return s;
-  std::string cache_dir = cache_dir_arg;  // "c/" would put the lock and temp clone inside
+  if (auto s = check_credentials_transport(url, creds); !s) return s;
   while (cache_dir.size() > 1 && cache_dir.back() == '/') cache_dir.pop_back();
+  return ok_status();
+}
+
+// Takes the cache's lock (creating its parent directory) and clones when the cache is missing.
+Result<FileLock> lock_and_clone(const std::string& url, const std::string& cache_dir,
+                                const Credentials& creds) {
+  std::error_code ec;
+  const fs::path parent = fs::path(cache_dir).parent_path();
+  if (!parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec) return Result<FileLock>::fail("cannot create " + parent.string() + ": " + ec.message());
+  }
+  auto lock = FileLock::acquire(cache_dir + ".lock");
+  if (!lock) return Error{lock.error()};
+  if (!fs::exists(cache_dir, ec)) {
+    if (auto s = clone_bare(url, cache_dir, creds); !s) return Error{s.error()};
+  }
+  return lock;
+}
+
+Result<detail::RepoPtr> open_cache(const std::string& cache_dir) {
+  auto repo = detail::open_at(cache_dir);
+  if (!repo) {
+    return Result<detail::RepoPtr>::fail(
+        repo.error() + " (the cache is not a usable clone; remove " + cache_dir + " to re-clone)");
+  }
+  return repo;
+}
+
+}  // namespace
+
+Status ensure_commit(const std::string& url, const std::string& cache_dir_arg,
+                     std::string_view commit, const Credentials& credentials) {
+  std::string cache_dir = cache_dir_arg;
+  if (auto s = check_fetch(url, cache_dir, credentials); !s) return s;
   if (!is_hex_id(commit)) {
     return Status::fail("ensure_commit: \"" + std::string(commit) +
                         "\" is not a commit id (4 to 40 hex digits); resolve it first");
@@ -162,21 +200,10 @@ Status ensure_commit(const std::string& url, const std::string& cache_dir_arg,
       if (*has) return ok_status();
     }
   }
-  const fs::path parent = fs::path(cache_dir).parent_path();
-  if (!parent.empty()) {
-    fs::create_directories(parent, ec);
-    if (ec) return Status::fail("cannot create " + parent.string() + ": " + ec.message());
-  }
-  auto lock = FileLock::acquire(cache_dir + ".lock");
+  auto lock = lock_and_clone(url, cache_dir, credentials);
   if (!lock) return Error{lock.error()};
-  if (!fs::exists(cache_dir, ec)) {
-    if (auto s = clone_bare(url, cache_dir, credentials); !s) return s;
-  }
-  auto repo = detail::open_at(cache_dir);
-  if (!repo) {
-    return Status::fail(repo.error() + " (the cache is not a usable clone; remove " + cache_dir +
-                        " to re-clone)");
-  }
+  auto repo = open_cache(cache_dir);
+  if (!repo) return Error{repo.error()};
   auto has = has_commit(repo->get(), cache_dir, commit);
   if (!has) return Error{has.error()};
   if (*has) return ok_status();
@@ -184,10 +211,24 @@ Status ensure_commit(const std::string& url, const std::string& cache_dir_arg,
   has = has_commit(repo->get(), cache_dir, commit);
   if (!has) return Error{has.error()};
   if (!*has) {
-    return Status::fail("commit " + std::string(commit) + " is not on any branch or tag of " + url +
-                        " (fetched into " + cache_dir + ")");
+    return Status::fail("commit " + std::string(commit) + " is not on any branch or tag of " +
+                        redact_url(url) + " (fetched into " + cache_dir + ")");
   }
   return ok_status();
+}
+
+Status fetch_all_refs(const std::string& url, const std::string& cache_dir_arg,
+                      const Credentials& credentials) {
+  std::string cache_dir = cache_dir_arg;
+  if (auto s = check_fetch(url, cache_dir, credentials); !s) return s;
+  std::error_code ec;
+  const bool had_clone = fs::exists(cache_dir, ec);
+  auto lock = lock_and_clone(url, cache_dir, credentials);
+  if (!lock) return Error{lock.error()};
+  if (!had_clone) return ok_status();  // just cloned: nothing newer to fetch
+  auto repo = open_cache(cache_dir);
+  if (!repo) return Error{repo.error()};
+  return fetch_all(repo->get(), url, cache_dir, credentials);
 }
 
 Status checkout_commit(const std::string& repo_dir, std::string_view commit,

@@ -88,7 +88,7 @@ Status resolve_revisions(const git::Repo& repo, const store::RepoRow& row,
 }  // namespace
 
 Result<Gathered> gather_inputs(store::Store& reader, const git::RepoOpener& open,
-                               const TriggerRequest& req) {
+                               const TriggerRequest& req, const RepoFetch& fetch) {
   Gathered g;
   {
     auto tx = reader.begin_read();  // one snapshot of the store
@@ -98,7 +98,9 @@ Result<Gathered> gather_inputs(store::Store& reader, const git::RepoOpener& open
     g.inputs.applied = reader.applied_commits(g.repo.id);
     g.inputs.first_bases = reader.first_selected_bases(g.repo.id);
   }
-  auto repo = open(g.repo.url);
+  auto path = local_copy(fetch, g.repo, req.to);
+  if (!path) return Error{path.error()};
+  auto repo = open(*path);
   if (!repo) return Error{repo.error()};
   const git::Repo& r = **repo;
   plan::RunInputs& in = g.inputs;

@@ -8,6 +8,7 @@
 #include "runner/core/result.hpp"
 #include "runner/git/repo.hpp"
 #include "runner/plan/run_builder.hpp"
+#include "runner/server/repo_fetch.hpp"
 #include "runner/store/store.hpp"
 
 namespace stackrun::server {
@@ -29,9 +30,11 @@ struct Gathered {
 };
 
 // Reads through `reader` (a read-only connection of the worker's own) and the repository that
-// `open` opens at the repo's URL. Errors name the repo, revision or pipeline file, e.g.
-// `invalid pipeline at 1a2b3c4d5e6f:\n.stackrun/x.yml:3:1: ...` or an oversize pipeline.
+// `open` opens at the repo's URL, or at its mirror after `fetch` brought the revision from the
+// forge (repo_fetch.hpp; the default fetches nothing). Errors name the repo, revision or
+// pipeline file, e.g. `invalid pipeline at 1a2b3c4d5e6f:\n.stackrun/x.yml:3:1: ...`, an
+// oversize pipeline, or a failed fetch (`repo infra: authentication failed for <url>: ...`).
 Result<Gathered> gather_inputs(store::Store& reader, const git::RepoOpener& open,
-                               const TriggerRequest& req);
+                               const TriggerRequest& req, const RepoFetch& fetch = {});
 
 }  // namespace stackrun::server

@@ -49,9 +49,11 @@ store::NewRun to_new_run(const plan::RunSpec& spec, store::Id repo_id, const pla
   return run;
 }
 
-RunWorker::RunWorker(std::string db_path, git::RepoOpener open, Post post, Insert insert)
+RunWorker::RunWorker(std::string db_path, git::RepoOpener open, Post post, Insert insert,
+                     RepoFetch fetch)
     : db_path_(std::move(db_path)),
       open_(std::move(open)),
+      fetch_(std::move(fetch)),
       post_(std::move(post)),
       insert_(std::move(insert)) {
   thread_ = std::thread([this] { loop(); });
@@ -103,7 +105,7 @@ void RunWorker::serve(Item item) {
     // A connection per request: it sees the latest committed state and holds no snapshot
     // (which would keep the WAL from being checkpointed) between requests.
     store::Store reader(db_path_, store::Db::Options{.read_only = true, .busy_timeout_ms = 2000});
-    auto gathered = gather_inputs(reader, open_, item.request);
+    auto gathered = gather_inputs(reader, open_, item.request, fetch_);
     if (!gathered) return answer({{}, gathered.error(), false});
     auto specs = plan::build_runs(gathered->inputs, gathered->request);
     if (!specs) return answer({{}, specs.error(), false});

@@ -33,8 +33,11 @@ class RunWorker {
   // Called on the io thread with the outcome of one request.
   using Done = std::function<void(const RunsOutcome&)>;
 
-  // `db_path` is opened read-only by the worker thread when it first needs it.
-  RunWorker(std::string db_path, git::RepoOpener open, Post post, Insert insert);
+  // `db_path` is opened read-only by the worker thread when it first needs it. `fetch` says
+  // where remote repos are mirrored and with which credentials (default: nothing is fetched,
+  // every URL is handed to `open` as given).
+  RunWorker(std::string db_path, git::RepoOpener open, Post post, Insert insert,
+            RepoFetch fetch = {});
   ~RunWorker();  // stop() and join
   RunWorker(const RunWorker&) = delete;
   RunWorker& operator=(const RunWorker&) = delete;
@@ -55,6 +58,7 @@ class RunWorker {
 
   std::string db_path_;
   git::RepoOpener open_;
+  RepoFetch fetch_;
   Post post_;
   Insert insert_;
   std::mutex mu_;
