@@ -1,5 +1,7 @@
 #include "agents/job.hpp"
 
+#include "runner/core/notify.hpp"
+
 namespace stackrun::agent {
 
 Env ci_variables(const wire::Offer& j) {
@@ -8,7 +10,8 @@ Env ci_variables(const wire::Offer& j) {
   return {
       {"CI", "true"},
       {"CI_REPO_URL", j.repo_url},
-      {"CI_FORGE_URL", ""},  // set once forge integrations exist; empty = unknown forge
+      // The forge's base URL from an http(s) clone URL; "" for a path or an ssh URL.
+      {"CI_FORGE_URL", core::forge_base_url(j.repo_url)},
       {"CI_COMMIT_SHA", j.commit},
       {"CI_COMMIT_REF", j.ref},
       {"CI_COMMIT_BRANCH", branch},

@@ -38,6 +38,18 @@ TEST(CiVariables, JobKindIsItsWireName) {
   EXPECT_EQ(m["STACKRUN_JOB_KIND"], "plan");
 }
 
+TEST(CiVariables, ForgeUrlIsTheBaseOfAnHttpCloneUrl) {
+  wire::Offer j;
+  j.repo_url = "https://code.example.com/ops/infra.git";
+  auto env = ci_variables(j);
+  std::map<std::string, std::string> m(env.begin(), env.end());
+  EXPECT_EQ(m["CI_FORGE_URL"], "https://code.example.com");
+  j.repo_url = "/srv/infra";
+  env = ci_variables(j);
+  m = std::map<std::string, std::string>(env.begin(), env.end());
+  EXPECT_EQ(m["CI_FORGE_URL"], "");
+}
+
 TEST(CiVariables, TagRefHasNoBranch) {
   wire::Offer j;
   j.ref = "refs/tags/v1";
