@@ -272,6 +272,25 @@ Effects on_cancel(const RunFacts& run, const std::vector<JobView>& run_jobs,
   return fx;
 }
 
+Effects on_superseded(const RunFacts& run, const std::vector<JobView>& run_jobs, std::int64_t by,
+                      const std::string& by_commit) {
+  Effects fx;
+  std::vector<JobView> jobs = run_jobs;
+  const std::string reason =
+      "run " + std::to_string(by) + " applies it at " + by_commit.substr(0, 12);
+  RunSuperseded taken{by, by_commit, {}};
+  for (const auto& j : run_jobs) {
+    if (j.status != JobStatus::pending && j.status != JobStatus::queued) continue;
+    change_job(fx, jobs, j, JobStatus::superseded, reason);
+    taken.stacks.push_back(j.stack);
+  }
+  if (taken.stacks.empty()) return fx;
+  fx.superseded_by = by;
+  fx.events.push_back(std::move(taken));
+  settle_into(fx, run, jobs);
+  return fx;
+}
+
 Effects settle(const RunFacts& run, const std::vector<JobView>& run_jobs) {
   Effects fx;
   std::vector<JobView> jobs = run_jobs;
@@ -280,12 +299,15 @@ Effects settle(const RunFacts& run, const std::vector<JobView>& run_jobs) {
 }
 
 std::string run_summary(const std::vector<JobView>& run_jobs) {
-  int ok = 0, skipped = 0, failed = 0, other = 0;
+  int ok = 0, skipped = 0, failed = 0, other = 0, superseded = 0, drifted = 0;
   for (const auto& j : run_jobs) {
     switch (j.status) {
       case JobStatus::success:
+        ++ok;
+        break;
       case JobStatus::drift:
         ++ok;
+        ++drifted;
         break;
       case JobStatus::skipped:
         ++skipped;
@@ -300,11 +322,16 @@ std::string run_summary(const std::vector<JobView>& run_jobs) {
       case JobStatus::cancelled:
         ++other;
         break;
+      case JobStatus::superseded:
+        ++superseded;
+        break;
     }
   }
   return std::to_string(ok) + " ok, " + std::to_string(skipped) + " skipped, " +
          std::to_string(failed) + " failed" +
-         (other ? ", " + std::to_string(other) + " cancelled" : "");
+         (other ? ", " + std::to_string(other) + " cancelled" : "") +
+         (superseded ? ", " + std::to_string(superseded) + " superseded" : "") +
+         (drifted ? ", " + std::to_string(drifted) + " drifted" : "");
 }
 
 }  // namespace stackrun::core

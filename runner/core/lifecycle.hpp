@@ -141,8 +141,14 @@ struct RunCorrected {
   RunStatus from = RunStatus::failed, to = RunStatus::success;
   std::string summary;
 };
+// A newer run took over this run's jobs that had not started (on_superseded).
+struct RunSuperseded {
+  std::int64_t by = 0;              // the newer run
+  std::string commit;               // its commit
+  std::vector<std::string> stacks;  // the stacks it took over
+};
 using Event = std::variant<AttemptStarted, OfferExpired, VerdictReached, JobEnded, PlanRequeued,
-                           CancelRequested, RunEnded, LateReport, RunCorrected>;
+                           CancelRequested, RunEnded, LateReport, RunCorrected, RunSuperseded>;
 
 // The run log line an event leaves ("" for none), and the job it belongs to (nullopt: the run).
 struct EventLine {
@@ -157,6 +163,7 @@ struct Effects {
   std::optional<RunChange> run;
   std::optional<CancelLevel> cancel;  // raise the run's cancel level to this
   std::vector<AppliedChange> applied;
+  std::optional<std::int64_t> superseded_by;  // record the run that took over this one's jobs
   std::vector<Event> events;
 
   // True when a parked claim may now find work: any job changed. Not only a job that became
@@ -211,12 +218,20 @@ Effects on_expired(const RunFacts& run, const std::vector<JobView>& run_jobs,
 Effects on_cancel(const RunFacts& run, const std::vector<JobView>& run_jobs,
                   const std::vector<AttemptFacts>& offers, CancelLevel level);
 
+// Run `by` (at `by_commit`), newer and of the same repo, pipeline and branch, takes over this
+// run's jobs that have not started: each pending or queued job (a queued one may be waiting to
+// retry or for a lock: nothing of it is running) ends superseded, naming `by`. Running jobs are
+// never touched: they finish here. Then the run is settled: with nothing left it ends
+// superseded (failed if a job had failed). No job taken: no effects.
+Effects on_superseded(const RunFacts& run, const std::vector<JobView>& run_jobs, std::int64_t by,
+                      const std::string& by_commit);
+
 // Releases pending jobs whose needed tiers are done, and ends the run once every job is
 // terminal (with its summary). Used after every job change and when a run is created.
 Effects settle(const RunFacts& run, const std::vector<JobView>& run_jobs);
 
-// "3 ok, 1 skipped, 0 failed" (+ ", 2 cancelled" when any): drift counts as ok, interrupted as
-// failed.
+// "3 ok, 1 skipped, 0 failed" (+ ", 2 cancelled", ", 1 superseded", ", 2 drifted" when any):
+// drift counts as ok (and as drifted), interrupted as failed.
 std::string run_summary(const std::vector<JobView>& run_jobs);
 
 }  // namespace stackrun::core

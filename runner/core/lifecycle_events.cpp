@@ -65,6 +65,14 @@ EventLine line_of(const RunCorrected& e) {
                             " before a late report): " + e.summary};
 }
 
+EventLine line_of(const RunSuperseded& e) {
+  std::string text = "superseded by run " + std::to_string(e.by) + " (" + e.commit.substr(0, 12) +
+                     "): it takes over " + std::to_string(e.stacks.size()) +
+                     " stack(s) not started here:";
+  for (const auto& s : e.stacks) text += " " + s;
+  return {std::nullopt, text + "; running jobs finish here"};
+}
+
 }  // namespace
 
 EventLine describe(const Event& e) {

@@ -1,8 +1,11 @@
 #include "runner/server/coordinator.hpp"
 
 #include <chrono>
+#include <limits>
+#include <map>
 
 #include "runner/core/classify.hpp"
+#include "runner/core/supersede.hpp"
 #include "runner/server/facts.hpp"
 #include "runner/wire/protocol.hpp"
 
@@ -212,18 +215,70 @@ std::vector<Id> Coordinator::create_runs(const std::vector<store::NewRun>& runs)
   return ids;
 }
 
+namespace {
+
+// The job an older run had not started, added to the new run as it was planned there.
+store::NewJob inherited_job(const store::JobRow& j) {
+  store::NewJob nj;
+  nj.stack = j.stack;
+  nj.label = j.label;
+  nj.tier = j.tier;
+  nj.tier_needs = j.tier_needs;
+  nj.tier_index = j.tier_index;
+  nj.parallelism = j.parallelism;
+  nj.kind = j.kind;
+  nj.status = core::JobStatus::pending;
+  nj.reason = "not started in run " + std::to_string(j.run_id) + "; applied here at this commit";
+  nj.labels = j.labels;
+  return nj;
+}
+
+}  // namespace
+
 Id Coordinator::insert_and_settle(const store::NewRun& run, Millis now) {
   store::NewRun bare = run;
   bare.lines.clear();
+  // Older runs of the same line still going: this run takes over what they have not started
+  // (core/supersede.hpp), in this transaction, so none of those jobs can start meanwhile.
+  std::vector<store::RunRow> older;
+  std::vector<store::JobRow> unstarted;
+  if (core::takes_part_in_supersede(run.event)) {
+    older = store_.supersedable_runs(run.repo_id, run.pipeline, run.ref,
+                                     std::numeric_limits<Id>::max());
+    for (const auto& o : older)
+      for (auto& j : store_.jobs_of_run(o.id))
+        if (j.status == core::JobStatus::pending || j.status == core::JobStatus::queued)
+          unstarted.push_back(std::move(j));
+  }
+  std::vector<std::string> stacks;
+  for (const auto& j : run.jobs) stacks.push_back(j.stack);
+  std::vector<std::string> lines = run.lines;
+  std::map<Id, std::vector<std::string>> inherited_from;
+  for (const auto& v : core::to_inherit(stacks, views_of(unstarted)))
+    for (const auto& j : unstarted)
+      if (j.id == v.id) {
+        bare.jobs.push_back(inherited_job(j));
+        inherited_from[j.run_id].push_back(j.stack);
+      }
+  for (const auto& [from, taken] : inherited_from) {
+    std::string line = "takes over " + std::to_string(taken.size()) + " stack(s) run " +
+                       std::to_string(from) + " had not started:";
+    for (const auto& s : taken) line += " " + s;
+    lines.push_back(line);
+  }
   const Id run_id = store_.insert_run(bare, now);
   // The run's first lines, the first one naming the run (its id exists only now).
-  for (std::size_t i = 0; i < run.lines.size(); ++i)
+  for (std::size_t i = 0; i < lines.size(); ++i)
     store_.insert_sys_line(run_id, std::nullopt,
-                           (i == 0 ? "run " + std::to_string(run_id) + ": " : "") + run.lines[i],
-                           now);
+                           (i == 0 ? "run " + std::to_string(run_id) + ": " : "") + lines[i], now);
+  if (options_.on_change) options_.on_change(store_, run_id, nullptr, now);
   const auto row = store_.run(run_id);
   apply(core::settle(run_facts(*row), views_of(store_.jobs_of_run(run_id))), run_id, std::nullopt,
         now);
+  for (const auto& o : older)
+    apply(core::on_superseded(run_facts(o), views_of(store_.jobs_of_run(o.id)), run_id,
+                              run.commit_sha),
+          o.id, std::nullopt, now);
   return run_id;
 }
 
@@ -253,6 +308,7 @@ bool Coordinator::apply(const core::Effects& fx, Id run_id,
     if (!won) return false;
   }
   if (fx.cancel) store_.raise_cancel(run_id, *fx.cancel);
+  if (fx.superseded_by) store_.set_superseded_by(run_id, *fx.superseded_by);
   for (const auto& j : fx.jobs)
     store_.transition_job(j.job_id, j.from, j.to, j.reason,
                           core::is_terminal(j.to) ? std::optional<Millis>(now) : std::nullopt,
@@ -267,6 +323,7 @@ bool Coordinator::apply(const core::Effects& fx, Id run_id,
     const auto line = core::describe(e);
     if (!line.text.empty()) store_.insert_sys_line(run_id, line.job_id, line.text, now);
   }
+  if (options_.on_change) options_.on_change(store_, run_id, &fx, now);
   changes_.claims |= fx.wakes_claims();
   if (!fx.events.empty() || fx.run) changes_.log_runs.insert(run_id);
   return true;

@@ -39,6 +39,10 @@ struct CoordinatorOptions {
   // sys line says so. Agents cut their output earlier (their own cap); this protects the
   // server from an old or hostile agent.
   std::int64_t max_attempt_output_bytes = std::int64_t{512} << 20;
+  // Told of every run change inside its transaction, after it: a run created (`fx` null) or
+  // effects applied to it. What it writes (the outbox, server/outbox.hpp) commits or rolls
+  // back with the change. Empty: nothing.
+  std::function<void(store::Store&, Id run_id, const core::Effects* fx, Millis now)> on_change{};
 };
 
 // A job offered to an agent.
@@ -106,7 +110,9 @@ class Coordinator {
   Outcome cancel(Id run_id, core::CancelLevel level);
   // Inserts the runs of one trigger (with their jobs and lines, the first line prefixed
   // "run <id>: ") and settles each (releases its first tiers), all in one transaction: a
-  // trigger creates all its runs or none.
+  // trigger creates all its runs or none. Each run (but a manual one) supersedes the older
+  // runs of its repo, pipeline and ref still going: it inherits the jobs they had not started
+  // on stacks it lacks, and those jobs end superseded (core/supersede.hpp).
   std::vector<Id> create_runs(const std::vector<store::NewRun>& runs);
   // When the next offer or lease expires, or a waiting retry becomes claimable: the moment the
   // server must look again even if nothing else happens. nullopt: nothing pending.

@@ -41,6 +41,7 @@ wire::RunSummary summary_of(const store::RunRow& r) {
   s.created_at = r.created_at;
   s.started_at = r.started_at;
   s.finished_at = r.finished_at;
+  s.superseded_by = r.superseded_by;
   return s;
 }
 

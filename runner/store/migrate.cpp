@@ -14,10 +14,29 @@ void migrate(Db& db) {
     throw DbError(db.path() + ": schema version " + std::to_string(version) +
                   " is newer than this stackrun knows (" + std::to_string(all.size()) +
                   "); upgrade stackrun");
+  if (version == static_cast<std::int64_t>(all.size())) return;
+  // A migration may rebuild a table that others reference (SQLite cannot alter a CHECK in
+  // place): with foreign keys on, dropping the old table would delete-check every reference.
+  // So they are off while migrating (the pragma is a no-op inside a transaction, hence here),
+  // each migration proves with foreign_key_check that it left every reference valid before it
+  // commits, and they are on again afterwards, whatever happened.
+  db.exec("PRAGMA foreign_keys=OFF");
+  struct KeysBackOn {
+    Db& db;
+    ~KeysBackOn() {
+      try {
+        db.exec("PRAGMA foreign_keys=ON");
+      } catch (const DbError&) {  // the connection is unusable; its next statement says so
+      }
+    }
+  } keys_back_on{db};
   for (auto i = static_cast<size_t>(version); i < all.size(); ++i) {
     Tx tx(db);
     try {
       db.exec(all[i].sql);
+      auto check = db.prepare("PRAGMA foreign_key_check");
+      if (check.step())
+        throw DbError("it leaves a dangling reference in table " + check.text(0), 0);
     } catch (const DbError& e) {
       throw DbError("migration " + all[i].name + ": " + e.what(), e.code);
     }

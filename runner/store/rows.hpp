@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runner/core/policy.hpp"
@@ -37,6 +38,7 @@ struct RunRow {
   core::FailurePolicy policy;
   Millis created_at = 0;
   std::optional<Millis> started_at, finished_at;
+  std::optional<Id> superseded_by;  // the newer run that took over its unstarted jobs
 };
 
 struct JobRow {
@@ -93,6 +95,7 @@ struct RunLogUsage {
 
 // What became of a webhook delivery (deliveries.outcome; schema/sql/0004_deliveries.sql).
 enum class DeliveryOutcome { accept, ignored, denied, rejected };
+std::string_view outcome_text(DeliveryOutcome o);  // "accept", ...: the stored and wire text
 
 // A webhook delivery as recorded. delivery_id is "" on rejected rows (never trusted unsigned).
 struct DeliveryRow {

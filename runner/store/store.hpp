@@ -48,6 +48,11 @@ class Store {
   // Conditional: true iff the run was `from` and is now `to` (started_at / finished_at set).
   bool set_run_status(Id run_id, core::RunStatus from, core::RunStatus to, Millis now);
   void set_run_summary(Id run_id, const std::string& summary);
+  // Runs a new run of (repo, pipeline, ref) supersedes: still queued or running, older than
+  // `newer`, not manual (core::takes_part_in_supersede), oldest first.
+  std::vector<RunRow> supersedable_runs(Id repo_id, const std::string& pipeline,
+                                        const std::string& ref, Id newer);
+  void set_superseded_by(Id run_id, Id by);
   // Raises the run's cancel level to `level` (never lowers it).
   void raise_cancel(Id run_id, core::CancelLevel level);
   std::vector<JobRow> jobs_of_run(Id run_id);  // tier order, then stack
@@ -158,6 +163,47 @@ class Store {
   // Records a successful apply of run `run_id` unless a later run already recorded one.
   void record_applied(Id repo_id, const std::string& stack, const std::string& commit, Id run_id,
                       Millis now);
+
+  // ------------------------------------------------ outbox (store_outbox.cpp; issue 8 item 6)
+  // Commit statuses and chat notifications waiting to be sent (schema/sql/0006_outbox.sql).
+  enum class OutboxKind { commit_status, notify };
+  enum class OutboxState { pending, sent, dead };
+  struct NewOutbox {
+    OutboxKind kind = OutboxKind::notify;
+    std::optional<Id> run_id;
+    std::string target, source, body;
+  };
+  struct OutboxRow {
+    Id id = 0;
+    OutboxKind kind = OutboxKind::notify;
+    std::optional<Id> run_id;
+    std::string target, source, body;
+    int attempts = 0;
+    Millis next_try_at = 0;
+    OutboxState state = OutboxState::pending;
+    std::string last_error;
+    Millis created_at = 0;
+    std::optional<Millis> sent_at;
+  };
+  // A pending row, due at once. Returns its id.
+  Id insert_outbox(const NewOutbox& row, Millis now);
+  // Pending rows due by `now` that are the first pending row of their target, by id, at most
+  // `limit`: a target's later rows wait until its earlier ones are sent or dead.
+  std::vector<OutboxRow> due_outbox(Millis now, int limit);
+  // The earliest next_try_at among the first pending rows of their targets; nullopt: none.
+  std::optional<Millis> next_outbox_try();
+  // One try of pending row `id` ended: sent (sent_at = now), retried at `next_try_at`, or given
+  // up (dead, sent_at stays NULL). Each counts one attempt; `error` becomes last_error.
+  void outbox_sent(Id id, Millis now);
+  void outbox_retry(Id id, Millis next_try_at, const std::string& error);
+  void outbox_dead(Id id, const std::string& error);
+  std::optional<OutboxRow> outbox_row(Id id);
+  std::vector<OutboxRow> outbox_of_run(Id run_id);  // by id
+  // The status of the newest apply job of (repo, stack) before job `before_job` whose status
+  // decided something (success, drift, failed, interrupted); nullopt: none.
+  std::optional<core::JobStatus> previous_decided_apply(Id repo_id, const std::string& stack,
+                                                        Id before_job);
+  // ------------------------------------------------ end of outbox
 
  private:
   void add_run_log_bytes(Id run_id, std::int64_t bytes);

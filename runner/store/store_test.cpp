@@ -297,7 +297,7 @@ TEST(Store, AnUnknownStatusInTheDatabaseIsAnErrorNotAGuess) {
   TwoActors s;
   const Id run = s.run_with({"stacks/a"});
   s.a.db().exec("PRAGMA ignore_check_constraints = ON");
-  s.a.db().prepare("UPDATE jobs SET status = 'superseded' WHERE run_id = ?1").bind(1, run).exec();
+  s.a.db().prepare("UPDATE jobs SET status = 'escalated' WHERE run_id = ?1").bind(1, run).exec();
   EXPECT_THROW(s.b.jobs_of_run(run), DbError);
 }
 
