@@ -94,6 +94,7 @@ void add_hook(CLI::App& app, int& exit_code) {
   cmd->add_option("-H,--header", a->headers, "Request header 'Name: value' (repeatable)")
       ->allow_extra_args(false);
   cmd->callback([a, &exit_code] { exit_code = run_hook_check(*a); });
+  add_hook_send(*hook, exit_code);
 }
 
 }  // namespace stackrun::cli

@@ -24,6 +24,8 @@
 #include "runner/http/listen.hpp"
 #include "runner/server/api.hpp"
 #include "runner/server/coordinator.hpp"
+#include "runner/server/notifier.hpp"
+#include "runner/server/outbox.hpp"
 #include "runner/server/retention.hpp"
 #include "runner/server/run_worker.hpp"
 #include "runner/server/tokens.hpp"
@@ -166,6 +168,33 @@ bool parse_limits(const ServerArgs& a, server::CoordinatorOptions& o,
   return true;
 }
 
+// Where the worker fetches remote repos: mirrors beside the database (<state dir>/mirrors),
+// with each configured repo's canonical source credentials: its ssh_key_file for an ssh clone
+// URL, else its token as the password of Credentials::kDefaultTokenUser; repos registered
+// through the API fetch without credentials.
+server::RepoFetch repo_fetch(const ServerArgs& a) {
+  server::RepoFetch f;
+  f.mirrors_dir = (std::filesystem::path(a.db).parent_path() / "mirrors").string();
+  f.credentials = [cfg = a.loaded](const std::string& repo) -> git::Credentials {
+    if (!cfg) return {};
+    for (const auto& r : cfg->repos) {
+      if (r.name != repo) continue;
+      for (const auto& s : r.sources) {
+        if (s.role != core::SourceRole::canonical) continue;
+        // An ssh clone URL takes the key; https takes the token.
+        if (!s.ssh_key_file.empty() &&
+            (s.clone_url.starts_with("ssh://") || (s.clone_url.find("://") == std::string::npos &&
+                                                   s.clone_url.find('@') != std::string::npos)))
+          return git::Credentials::ssh_key(s.ssh_key_file);
+        if (s.token) return git::Credentials::token(s.token->reveal());
+      }
+    }
+    return {};
+  };
+  f.log = [](const std::string& line) { say(line); };
+  return f;
+}
+
 int run_server(const ServerArgs& a) {
   server::CoordinatorOptions copts;
   server::RetentionPolicy retention;
@@ -194,6 +223,21 @@ int run_server(const ServerArgs& a) {
   store::Store st(a.db, store::Db::Options{.read_only = false, .busy_timeout_ms = busy_ms});
   std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<double> uni(0.0, 1.0);
+  // Commit statuses and notifications: enqueued with each run change, sent by the notifier.
+  std::vector<std::string> outbox_warnings;
+  const server::OutboxRules outbox =
+      a.loaded ? server::outbox_rules(*a.loaded, outbox_warnings) : server::OutboxRules{};
+  for (const auto& w : outbox_warnings) say(w);
+  auto outbox_interrupt = std::make_shared<http::Interrupt>();
+  std::mt19937_64 outbox_rng(std::random_device{}());
+  server::Notifier notifier(
+      a.db, a.loaded, server::http_send(outbox_interrupt),
+      {.clock = server::wall_ms,
+       .jitter = [&] { return std::uniform_real_distribution<double>(0.0, 1.0)(outbox_rng); },
+       .log = [](const std::string& line) { say(line); }});
+  copts.on_change = [&](store::Store& s, store::Id run, const core::Effects* fx, store::Millis t) {
+    if (server::enqueue_outbox(s, outbox, run, fx, t) > 0) notifier.wake();
+  };
   server::Coordinator coord(st, copts, server::wall_ms, [&] { return uni(rng); });
   startup_writes(st, coord, a.loaded.get());
 
@@ -205,7 +249,8 @@ int run_server(const ServerArgs& a) {
   std::shared_ptr<server::Api> api;
   server::RunWorker worker(
       a.db, git::open_repo, [&](std::function<void()> fn) { http.post(std::move(fn)); },
-      [&](const std::vector<store::NewRun>& runs) { return server::insert_runs(*api, runs); });
+      [&](const std::vector<store::NewRun>& runs) { return server::insert_runs(*api, runs); },
+      repo_fetch(a));
   server::ApiOptions aopts;
   aopts.config = a.loaded;  // the webhook sources (POST /hooks/{source})
   api = server::install_routes(http, st, coord, worker, server::wall_ms, aopts);
@@ -223,6 +268,7 @@ int run_server(const ServerArgs& a) {
       ":" + std::to_string(*bound) + " (db " + a.db + ", lease " + a.lease + ", offers " + a.offer +
       ")");
   http.post([&] { server::start_timers(*api); });
+  notifier.start();
   std::shared_ptr<void> pruning;
   if (retention.max_age_ms > 0 || retention.max_log_bytes > 0) {
     http.post([&] {
@@ -238,6 +284,8 @@ int run_server(const ServerArgs& a) {
     http.stop();
   });
   http.run();
+  outbox_interrupt->trigger();  // a send in flight ends now; its row stays pending
+  notifier.stop();
   pruning.reset();
   signals.release_waiter();
   waiter.join();

@@ -105,6 +105,12 @@ ApiResult<wire::RunList> OperatorClient::list_runs(int limit) {
   return call("GET", "/runs?limit=" + std::to_string(limit), "", wire::decode_run_list);
 }
 
+ApiResult<wire::DeliveryList> OperatorClient::list_deliveries(const std::string& repo, int limit) {
+  std::string path = "/deliveries?limit=" + std::to_string(limit);
+  if (!repo.empty()) path += "&repo=" + url_encode(repo);
+  return call("GET", path, "", wire::decode_delivery_list);
+}
+
 ApiResult<wire::RunDetail> OperatorClient::show_run(wire::Id run) {
   return call("GET", "/runs/" + std::to_string(run), "", wire::decode_run_detail);
 }

@@ -96,6 +96,8 @@ class OperatorClient {
 
   // GET /runs?limit=N: newest first.
   ApiResult<wire::RunList> list_runs(int limit);
+  // GET /deliveries?repo=..&limit=..: recorded webhook deliveries, newest first ("" = all repos).
+  ApiResult<wire::DeliveryList> list_deliveries(const std::string& repo, int limit);
   // GET /runs/{id}. No such run: refused (404).
   ApiResult<wire::RunDetail> show_run(wire::Id run);
   // GET /runs/{id}/logs?after=..&stack=..&wait_ms=..: chunks after `after`; with wait_ms > 0

@@ -87,7 +87,27 @@ std::string format_run_list(const wire::RunList& list, const Style& st) {
     add_line(out, pad(std::to_string(r.id), 6) + st.status(to_string(r.status), 11) +
                       pad(safe(r.pipeline), 10) + pad(safe(r.event), 8) +
                       pad(r.commit.substr(0, 12), 14) + pad(format_utc(r.created_at), 21) +
+                      (r.superseded_by ? "by run " + std::to_string(*r.superseded_by) + "; " : "") +
                       first_line(r.summary));
+  }
+  return out;
+}
+
+std::string format_delivery_list(const wire::DeliveryList& list, const Style& st) {
+  std::string out;
+  add_line(out, pad("ID", 6) + pad("RECEIVED (UTC)", 21) + pad("SOURCE", 12) + pad("OUTCOME", 10) +
+                    pad("EVENT", 8) + pad("REF", 16) + pad("COMMIT", 14) + pad("SENDER", 12) +
+                    pad("RUN", 6) + "REASON");
+  for (const auto& d : list.deliveries) {
+    std::string ref = d.ref.rfind("refs/heads/", 0) == 0 ? d.ref.substr(11) : d.ref;
+    std::string why = d.error.empty() ? d.reason : "no run: " + d.error;
+    add_line(out, pad(std::to_string(d.id), 6) + pad(format_utc(d.received_at), 21) +
+                      pad(safe(d.source), 12) + st.status(d.outcome, 10) +
+                      pad(d.event.empty() ? "-" : safe(d.event), 8) +
+                      pad(ref.empty() ? "-" : safe(ref), 16) +
+                      pad(d.after.empty() ? "-" : d.after.substr(0, 12), 14) +
+                      pad(d.sender_login.empty() ? "-" : safe(d.sender_login), 12) +
+                      pad(d.run ? std::to_string(*d.run) : "-", 6) + safe(first_line(why)));
   }
   return out;
 }
@@ -100,6 +120,9 @@ std::string format_run_detail(const wire::RunDetail& d, const Style& st) {
                     safe(r.event) + ")  " + r.commit.substr(0, 12) + " " + safe(r.ref));
   if (!r.message.empty()) add_line(out, "  " + safe(first_line(r.message)));
   if (!r.summary.empty()) add_line(out, "  " + r.summary);
+  if (r.superseded_by)
+    add_line(out, "  superseded by run " + std::to_string(*r.superseded_by) +
+                      ": it applies the stacks that had not started here at its newer commit");
   std::optional<std::string> tier;
   for (const auto& j : d.jobs) {
     if (j.tier != tier) {

@@ -27,6 +27,10 @@ std::string format_run_list(const wire::RunList& list, const Style& style);
 // followed by the deciding line (cut to 200 bytes) and the lock holder when there is one. An
 // attempt the server offered but its agent has not confirmed reads
 // "#1 offered to agent-1, not started".
+// `stackrun deliveries`: a header, then one line per delivery (newest first): id, received (UTC),
+// source, outcome, event, branch or ref, commit (12), sender login, run, reason or error.
+std::string format_delivery_list(const wire::DeliveryList& list, const Style& style);
+
 std::string format_run_detail(const wire::RunDetail& run, const Style& style);
 
 struct Printed {

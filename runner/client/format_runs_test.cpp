@@ -149,8 +149,52 @@ TEST(FormatRunList, StatusesAndALongSummary) {
   list.runs.push_back(
       summary(9, RunStatus::cancelled, "apply", "push", "cancelled: 0 ok", kT0 - 86'281'123));
   list.runs.push_back(summary(8, RunStatus::queued, "apply", "manual", "", kT0 - 86'281'123));
+  auto superseded = summary(7, RunStatus::superseded, "apply", "push",
+                            "0 ok, 0 skipped, 0 failed, 2 superseded", kT0 - 90'000'000);
+  superseded.superseded_by = 8;
+  list.runs.push_back(superseded);
   EXPECT_TRUE(golden("run_list.txt", format_run_list(list, Style::plain())));
   EXPECT_TRUE(golden("run_list_colour.txt", format_run_list(list, Style::coloured())));
+}
+
+TEST(FormatRunDetail, ASupersededRunNamesTheRunThatTookOver) {
+  wire::RunDetail d;
+  d.run = summary(7, RunStatus::superseded, "apply", "push",
+                  "0 ok, 0 skipped, 0 failed, 1 superseded", kT0);
+  d.run.superseded_by = 9;
+  const std::string text = format_run_detail(d, Style::plain());
+  EXPECT_NE(text.find("run 7  superseded  apply"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n  superseded by run 9: it applies the stacks that had not started here "
+                      "at its newer commit\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(FormatDeliveryList, OutcomesRefsAndReasons) {
+  wire::DeliveryList list;
+  wire::DeliverySummary ok{
+      7,    "forgejo", "infra",           "d-7",
+      kT0,  "push",    "refs/heads/main", "0123456789abcdef0123456789abcdef01234567",
+      "42", "alice",   "accept",          "",
+      12,   ""};
+  wire::DeliverySummary mirror = ok;
+  mirror.id = 8;
+  mirror.source = "github";
+  mirror.outcome = "ignored";
+  mirror.reason = "ignored: mirror source github never applies";
+  mirror.run.reset();
+  wire::DeliverySummary bad;
+  bad.id = 9;
+  bad.source = "forgejo";
+  bad.received_at = kT0;
+  bad.outcome = "rejected";
+  bad.reason = "signature does not match any secret of source forgejo";
+  wire::DeliverySummary failed = ok;
+  failed.id = 10;
+  failed.run.reset();
+  failed.error = "fetching http://git.example/infra.git: authentication failed";
+  list.deliveries = {failed, bad, mirror, ok};
+  EXPECT_TRUE(golden("delivery_list.txt", format_delivery_list(list, Style::plain())));
 }
 
 TEST(FormatRunList, EmptyListIsTheHeaderAlone) {

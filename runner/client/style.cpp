@@ -8,9 +8,11 @@ namespace stackrun::client {
 namespace {
 
 const char* colour_of(std::string_view s) {
-  if (s == "success") return "32";
-  if (s == "failed" || s == "interrupted" || s == "fatal") return "31";
-  if (s == "skipped" || s == "drift" || s == "cancelled" || s == "lock" || s == "transient")
+  if (s == "success" || s == "accept") return "32";
+  if (s == "failed" || s == "interrupted" || s == "fatal" || s == "rejected" || s == "denied")
+    return "31";
+  if (s == "skipped" || s == "drift" || s == "cancelled" || s == "superseded" || s == "lock" ||
+      s == "transient" || s == "ignored")
     return "33";
   if (s == "running" || s == "queued" || s == "offered") return "36";
   return "0";

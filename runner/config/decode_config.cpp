@@ -125,7 +125,9 @@ std::vector<Secret> Decoder::secrets(const Node& v) {
 bool Decoder::source(const Node& v, Source& out) {
   if (!pipelines::expect_map(v, "sources[]", d_)) return false;
   out.loc = v.loc;
-  MapView m(v, "source", {"name", "kind", "role", "clone_url", "secrets", "token"}, d_);
+  MapView m(v, "source",
+            {"name", "kind", "role", "clone_url", "secrets", "token", "api_url", "ssh_key_file"},
+            d_);
   if (const Node* n = m.require("name")) {
     if (auto s = pipelines::read_string(*n, "name", d_)) {
       out.name = *s;
@@ -156,6 +158,26 @@ bool Decoder::source(const Node& v, Source& out) {
   }
   if (const Node* n = m.require("secrets")) out.webhook_secrets = secrets(*n);
   if (const Node* n = m.get("token")) out.token = secret(*n, "token");
+  if (const Node* n = m.get("ssh_key_file")) {
+    if (auto s = pipelines::read_string(*n, "ssh_key_file", d_)) {
+      if (s->empty()) {
+        d_.error(n->loc, "\"ssh_key_file\" must not be empty");
+      } else {
+        out.ssh_key_file = *s;
+        if (out.ssh_key_file.front() != '/' && !base_dir_.empty())
+          out.ssh_key_file = base_dir_ + (base_dir_.ends_with('/') ? "" : "/") + out.ssh_key_file;
+      }
+    }
+  }
+  if (const Node* n = m.get("api_url")) {
+    if (auto s = pipelines::read_string(*n, "api_url", d_)) {
+      out.api_url = *s;
+      if (!s->starts_with("https://") && !loopback_http(*s))
+        d_.error(n->loc,
+                 "\"api_url\" must start with https:// (http:// only to 127.0.0.1, [::1] or "
+                 "localhost)");
+    }
+  }
   return role != nullptr;
 }
 

@@ -22,6 +22,12 @@ struct Source {
   std::string clone_url;                // never holds a password (see "token")
   std::vector<Secret> webhook_secrets;  // at least one; any of them verifies (rotation)
   std::optional<Secret> token;          // forge API token (fetch, commit statuses)
+  // ssh private key (no passphrase) the server fetches an ssh:// or git@ clone URL with;
+  // relative to the config file's directory; "" = none. Exclusive with a token for fetching.
+  std::string ssh_key_file;
+  // The forge API base for commit statuses (https://code.example.com/api/v1); "" = derived
+  // from clone_url (core::forge_repo). https, or http to loopback.
+  std::string api_url;
   pipelines::Location loc;
 };
 

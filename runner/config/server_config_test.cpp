@@ -76,6 +76,7 @@ repos:
         kind: gitea
         clone_url: /srv/git/dns.git
         secrets: [{env: HOOK_NEW}]
+        ssh_key_file: keys/dns_ed25519
 )";
 
 TEST(ServerConfig, Full) {
@@ -116,6 +117,8 @@ TEST(ServerConfig, Full) {
   const Repo& dns = c.repos[1];
   EXPECT_EQ(dns.sources[0].kind, core::ForgeKind::gitea);
   EXPECT_EQ(dns.sources[0].clone_url, "/srv/git/dns.git");
+  EXPECT_EQ(dns.sources[0].ssh_key_file, "/cfg/keys/dns_ed25519");  // relative to the config
+  EXPECT_EQ(fj.ssh_key_file, "");
 
   auto found = find_source(c, "infra-github");
   ASSERT_TRUE(found);
@@ -360,7 +363,7 @@ TEST(ServerConfig, SummaryShowsOriginsNeverValues) {
       "1 webhook secret (env HOOK_NEW), token from env TOKEN",
       "repo ops/dns: default branch main, 1 source, any branch, any sender, no notifiers",
       "source dns (repo ops/dns): gitea canonical, clone /srv/git/dns.git, 1 webhook secret (env "
-      "HOOK_NEW), no token",
+      "HOOK_NEW), no token, ssh key /cfg/keys/dns_ed25519",
   };
   EXPECT_EQ(lines, want);
   std::string all;

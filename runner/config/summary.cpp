@@ -52,7 +52,8 @@ std::string source_line(const Repo& r, const Source& s) {
   return "source " + s.name + " (repo " + r.name + "): " + std::string(core::to_string(s.kind)) +
          " " + std::string(core::to_string(s.role)) + ", clone " + s.clone_url + ", " +
          plural(s.webhook_secrets.size(), "webhook secret") + " (" + join(origins, ", ") + "), " +
-         (s.token ? "token from " + s.token->origin() : "no token");
+         (s.token ? "token from " + s.token->origin() : "no token") +
+         (s.ssh_key_file.empty() ? "" : ", ssh key " + s.ssh_key_file);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The one file in runner/forge that includes nlohmann-json: push payloads in (decode_push_payload,
-// push_event.hpp), `hook check` reports out (encode, hook_check.hpp).
+// push_event.hpp), `hook check` reports and `hook send` payloads out (encode, hook_check.hpp;
+// encode_sample_payload, sample_push.hpp).
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -7,6 +8,7 @@
 
 #include "runner/forge/hook_check.hpp"
 #include "runner/forge/push_event.hpp"
+#include "runner/forge/sample_push.hpp"
 
 namespace stackrun::forge {
 namespace {
@@ -135,6 +137,20 @@ std::string encode(const HookCheck& c) {
   }
   // Payload text may carry any bytes: invalid UTF-8 becomes U+FFFD instead of throwing.
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string encode_sample_payload(ForgeKind kind, const PushEvent& push) {
+  const Json user = {{"id", push.sender.id}, {"login", push.sender.login}};
+  Json commit = {{"id", push.after}, {"message", push.message}};
+  Json j = {{"ref", push.ref},
+            {"before", push.before},
+            {"after", push.after},
+            {"repository", {{"clone_url", push.clone_url}}},
+            {"pusher", kind == ForgeKind::github ? Json{{"name", push.sender.login}} : user},
+            {"sender", user},
+            {"commits", Json::array({commit})},
+            {"head_commit", commit}};
+  return j.dump();
 }
 
 }  // namespace stackrun::forge

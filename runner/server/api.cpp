@@ -385,6 +385,7 @@ std::shared_ptr<Api> install_routes(http::Server& http, store::Store& store,
   http.route("POST", "/api/v1/runs/{id}/cancel", bind(&Api::cancel), operator_door(kSmallBody));
   // Webhooks: outside the operator API (no bearer token); the signature is the credential.
   http.route("POST", "/hooks/{source}", bind(&Api::hook), hook_door(weak));
+  http.route("GET", "/api/v1/deliveries", bind(&Api::list_deliveries), operator_door(kSmallBody));
   return api;
 }
 

@@ -54,6 +54,7 @@ class Api : public std::enable_shared_from_this<Api> {
 
   // --- webhook intake (api_hooks.cpp)
   void hook(const http::Request& req, const http::Reply& reply);
+  void list_deliveries(const http::Request& req, const http::Reply& reply);
 
   // --- waits (api.cpp)
   void park_claim(store::AgentRow agent, Millis wait_ms,

@@ -1,5 +1,6 @@
 // Operator (CLI) routes: register repos and agents, trigger runs (through the run worker),
 // list and show runs, page and follow logs, cancel.
+// Also the recorded webhook deliveries (GET /deliveries).
 #include <cstdlib>
 
 #include "runner/server/api_internal.hpp"
@@ -142,6 +143,38 @@ void Api::cancel(const http::Request& req, const http::Reply& reply) {
     if (o == Outcome::not_found) return reply(error_response(404, "no run " + std::to_string(*id)));
     reply(json_response(
         200, wire::encode(wire::CancelAnswer{store.run(*id)->status, o == Outcome::idempotent})));
+  });
+}
+
+// GET /api/v1/deliveries?repo=R&limit=N (`stackrun deliveries`): the recorded deliveries,
+// newest first. Secrets are never recorded, so nothing here needs hiding.
+void Api::list_deliveries(const http::Request& req, const http::Reply& reply) {
+  guarded(reply, [&] {
+    if (!operator_ok(req, reply)) return;
+    const auto limit = number("limit", query(req, "limit", "50"), reply);
+    if (!limit) return;
+    wire::DeliveryList list;
+    auto tx = store.begin_read();
+    for (const auto& d : store.recent_deliveries(
+             query(req, "repo", ""), static_cast<int>(std::clamp<std::int64_t>(*limit, 1, 1000)))) {
+      wire::DeliverySummary s;
+      s.id = d.id;
+      s.source = d.source;
+      s.repo = d.repo;
+      s.delivery = d.delivery_id;
+      s.received_at = d.received_at;
+      s.event = d.event;
+      s.ref = d.ref;
+      s.after = d.after;
+      s.sender_id = d.sender_id;
+      s.sender_login = d.sender_login;
+      s.outcome = std::string(store::outcome_text(d.outcome));
+      s.reason = d.reason;
+      s.run = d.run_id;
+      s.error = d.error;
+      list.deliveries.push_back(std::move(s));
+    }
+    reply(json_response(200, wire::encode(list)));
   });
 }
 

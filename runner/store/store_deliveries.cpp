@@ -5,7 +5,6 @@
 #include "runner/store/store.hpp"
 
 namespace stackrun::store {
-namespace {
 
 std::string_view outcome_text(DeliveryOutcome o) {
   switch (o) {
@@ -20,6 +19,8 @@ std::string_view outcome_text(DeliveryOutcome o) {
   }
   return "rejected";
 }
+
+namespace {
 
 DeliveryOutcome parse_outcome(const std::string& s) {
   for (auto o : {DeliveryOutcome::accept, DeliveryOutcome::ignored, DeliveryOutcome::denied,

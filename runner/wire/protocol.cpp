@@ -31,7 +31,9 @@
 //   RunList run list          RunDetail run            LogPage log page
 //   CancelRequest cancel      CancelAnswer cancel answer
 //   Health health             ErrorBody error          HookAnswer hook answer
+//   DeliveryList delivery list
 // Paths: "verdict.lock.who", "chunks[2].seq", "jobs[0].attempts[1].status", "runs[3].id".
+// The delivery list's codec is in protocol_deliveries.cpp.
 #include "runner/wire/protocol.hpp"
 
 #include "runner/wire/json_fields.hpp"

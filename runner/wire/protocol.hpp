@@ -166,6 +166,7 @@ struct RunSummary {
   core::CancelLevel cancel = core::CancelLevel::none;
   Millis created_at = 0;
   std::optional<Millis> started_at, finished_at;
+  std::optional<Id> superseded_by;  // the newer run that took over the jobs it had not started
   bool operator==(const RunSummary&) const = default;
 };
 
@@ -260,6 +261,26 @@ struct HookAnswer {
   bool operator==(const HookAnswer&) const = default;
 };
 
+// One recorded webhook delivery (GET /deliveries): what came from which source, and what the
+// server decided. outcome: accept | ignored | denied | rejected; event: push | tag | delete |
+// other, or "" when the body was never parsed (rejected before). run: the first run it created;
+// error: why an accepted delivery created no run. run is optional, the rest required.
+struct DeliverySummary {
+  Id id = 0;
+  std::string source, repo, delivery;
+  Millis received_at = 0;
+  std::string event, ref, after, sender_id, sender_login, outcome, reason;
+  std::optional<Id> run;
+  std::string error;
+  bool operator==(const DeliverySummary&) const = default;
+};
+
+// GET /deliveries?repo=R&limit=N, newest first. Required.
+struct DeliveryList {
+  std::vector<DeliverySummary> deliveries;
+  bool operator==(const DeliveryList&) const = default;
+};
+
 // Every 4xx/5xx body. Required.
 struct ErrorBody {
   std::string error;
@@ -293,6 +314,7 @@ std::string encode(const CancelAnswer& m);
 std::string encode(const Health& m);
 std::string encode(const ErrorBody& m);
 std::string encode(const HookAnswer& m);
+std::string encode(const DeliveryList& m);
 
 // An empty body decodes as "{}" for the request messages whose fields are all optional
 // (ClaimRequest, TriggerRequest, CancelRequest).
@@ -318,6 +340,7 @@ Result<CancelAnswer> decode_cancel_answer(std::string_view body);
 Result<Health> decode_health(std::string_view body);
 Result<ErrorBody> decode_error_body(std::string_view body);
 Result<HookAnswer> decode_hook_answer(std::string_view body);
+Result<DeliveryList> decode_delivery_list(std::string_view body);
 
 // Lock Info alone, as the store keeps it with an attempt: the same object as verdict.lock.
 std::string encode_lock(const core::LockInfo& m);

@@ -94,6 +94,17 @@ TEST(WireRoundTrip, UnicodeSurvives) {
   expect_round_trip(HookAnswer{"ignored", "ignored: tag push \"v1\"\n", 42}, decode_hook_answer);
 }
 
+TEST(WireRoundTrip, DeliveryListKeepsEveryFieldAndAnAbsentRun) {
+  DeliverySummary accepted{7,     "forgejo", "infra", "d-1",    1'000, "push", "refs/heads/main",
+                           "abc", "42",      "alice", "accept", "",    12,     ""};
+  DeliverySummary rejected;
+  rejected.id = 8;
+  rejected.outcome = "rejected";
+  rejected.reason = "signature does not match";
+  expect_round_trip(DeliveryList{{accepted, rejected}}, decode_delivery_list);
+  EXPECT_NE(encode(DeliveryList{{rejected}}).find(R"("run":null)"), std::string::npos);
+}
+
 TEST(WireRoundTrip, InvalidUtf8IsReplaced) {
   const std::string encoded = encode(LogBatch{1,
                                               2,
@@ -144,7 +155,8 @@ TEST(WireEncode, RunDetailIsFlatWithRenamedAttemptKeys) {
       encode(d),
       R"({"id":5,"repo":"","pipeline":"","pipeline_file":"","kind":"apply","event":"",)"
       R"("ref":"","before":"","commit":"","message":"","status":"queued","summary":"",)"
-      R"("cancel":"none","created_at":0,"started_at":null,"finished_at":null,"jobs":[)"
+      R"("cancel":"none","created_at":0,"started_at":null,"finished_at":null,)"
+      R"("superseded_by":null,"jobs":[)"
       R"({"id":0,"stack":"","label":"","tier":"","kind":"apply","status":"pending",)"
       R"("reason":"","result_reason":"","not_before":0,"created_at":0,"finished_at":null,)"
       R"("attempts":[{"n":0,"agent":"","status":"running","exit":3,"class":"fatal",)"

@@ -30,7 +30,8 @@ Json summary_json(const RunSummary& r) {
           {"cancel", text(r.cancel)},
           {"created_at", r.created_at},
           {"started_at", nullable(r.started_at)},
-          {"finished_at", nullable(r.finished_at)}};
+          {"finished_at", nullable(r.finished_at)},
+          {"superseded_by", nullable(r.superseded_by)}};
 }
 
 void summary_fields(Obj& o, RunSummary& r) {
@@ -50,6 +51,7 @@ void summary_fields(Obj& o, RunSummary& r) {
   o.req("created_at", r.created_at);
   o.opt("started_at", r.started_at);
   o.opt("finished_at", r.finished_at);
+  o.opt("superseded_by", r.superseded_by);
 }
 
 Json attempt_json(const AttemptDetail& a) {

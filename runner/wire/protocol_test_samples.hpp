@@ -107,6 +107,7 @@ inline RunSummary run_summary() {
   r.created_at = 1'000;
   r.started_at = 2'000;
   r.finished_at = 3'000;
+  r.superseded_by = 9;
   return r;
 }
 

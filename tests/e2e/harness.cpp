@@ -158,6 +158,7 @@ pid_t Cluster::start_agent(const std::string& name, int capacity, const std::str
                            root_ + "/agents/" + name, "--grace", grace, "--claim-wait-ms", "2000"});
   // Steps see only an allow-list of the agent's environment: pass what the tests set for them.
   for (const auto& [k, v] : base_env_) argv.insert(argv.end(), {"--pass-env", k});
+  argv.insert(argv.end(), agent_args_.begin(), agent_args_.end());
   const pid_t pid = spawn(argv, env, root_ + "/agent-" + name + ".log");
   agents_[name] = pid;
   return pid;
@@ -185,6 +186,21 @@ int Cluster::stop_agent(const std::string& name, int sig, std::chrono::seconds t
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
   return -1;
+}
+
+std::string Cluster::use_server_config(const std::string& name, const std::string& clone_url,
+                                       const std::string& repo_keys,
+                                       const std::string& source_keys) {
+  const std::string config = root_ + "/server.yml";
+  testing::write_file(root_ + "/hook-secret", "s3cret\n");
+  testing::write_file(config, "version: 1\nrepos:\n  - name: " + name +
+                                  "\n    default_branch: master\n" + repo_keys +
+                                  "    sources:\n      - name: infra-forgejo\n"
+                                  "        kind: forgejo\n        clone_url: " +
+                                  clone_url + "\n        secrets: [{file: hook-secret}]\n" +
+                                  source_keys);
+  server_args_ = {"--config", config};
+  return config;
 }
 
 testing::CommandResult Cluster::cli(const std::vector<std::string>& args,

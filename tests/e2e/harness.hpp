@@ -38,6 +38,15 @@ class Cluster {
   // wait status (see <sys/wait.h>), or -1 when it had to be SIGKILLed after the timeout.
   int stop_agent(const std::string& name, int sig, std::chrono::seconds timeout);
 
+  // Writes <root>/server.yml, a server configuration with one repo `name` (default branch
+  // master, `repo_keys` appended to the repo: e.g. "    notify: [URL]\n") and one canonical
+  // Forgejo source `infra-forgejo` cloning `clone_url` with the webhook secret "s3cret" (in
+  // <root>/hook-secret; `source_keys` appended to the source, e.g. "        token: {...}\n"),
+  // and passes it to every later start_server as --config. Returns its path.
+  std::string use_server_config(const std::string& name, const std::string& clone_url,
+                                const std::string& repo_keys = "",
+                                const std::string& source_keys = "");
+
   // Runs `stackrun ARGS...` against this cluster (server + token in the environment).
   testing::CommandResult cli(const std::vector<std::string>& args,
                              std::chrono::seconds timeout = std::chrono::seconds(120));
@@ -78,13 +87,15 @@ class Cluster {
   // Environment given to agents started after this call (e.g. STACKRUN_STUB_APPLY_SECONDS),
   // and passed on to their steps (--pass-env NAME).
   void set_agent_env(const std::string& k, const std::string& v) { base_env_[k] = v; }
+  // Extra `stackrun agent` flags for every later start_agent (e.g. --git-token-file F).
+  void set_agent_args(std::vector<std::string> args) { agent_args_ = std::move(args); }
 
  private:
   testing::TempDir dir_{"stackrun-e2e"};
   std::string root_, repo_, stub_state_, db_, token_;
   int port_ = 0;
   pid_t server_ = -1;
-  std::vector<std::string> server_args_;
+  std::vector<std::string> server_args_, agent_args_;
   std::map<std::string, pid_t> agents_;
   std::map<std::string, std::string> agent_tokens_;
   std::map<std::string, std::string> base_env_;

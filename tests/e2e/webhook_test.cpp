@@ -32,21 +32,7 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 
 TEST(E2eWebhook, ASignedForgejoPushStartsOneRunThatTheAgentsApply) {
   Cluster c;
-  const std::string config = c.root() + "/server.yml";
-  testing::write_file(c.root() + "/hook-secret", "s3cret\n");
-  testing::write_file(config,
-                      "version: 1\n"
-                      "repos:\n"
-                      "  - name: infra\n"
-                      "    default_branch: master\n"
-                      "    sources:\n"
-                      "      - name: infra-forgejo\n"
-                      "        kind: forgejo\n"
-                      "        clone_url: " +
-                          c.repo() +
-                          "\n"
-                          "        secrets: [{file: hook-secret}]\n");
-  c.set_server_args({"--config", config});
+  c.use_server_config("infra", c.repo());
   c.start_server();
   c.start_agent("a1");
   const std::string sha = c.commit_change({"stacks/dbaas/terragrunt.hcl"}, "bump dbaas");
