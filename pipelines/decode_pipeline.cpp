@@ -16,27 +16,6 @@ bool valid_pipeline_name(std::string_view s) {
   return true;
 }
 
-// "UTC" or Area/Location[/More], e.g. Europe/Berlin, America/Argentina/Buenos_Aires,
-// Etc/GMT+1. The name is only checked for shape here; the agent resolves it.
-bool valid_timezone(std::string_view s) {
-  if (s == "UTC") return true;
-  if (s.empty() || !std::isupper(static_cast<unsigned char>(s[0]))) return false;
-  int parts = 1;
-  char prev = 0;
-  for (char c : s) {
-    const bool word =
-        std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '+';
-    if (c == '/') {
-      if (prev == '/' || prev == 0) return false;
-      ++parts;
-    } else if (!word) {
-      return false;
-    }
-    prev = c;
-  }
-  return parts >= 2 && prev != '/';
-}
-
 void decode_schedule(const Entry& e, Schedule& s, Diags& d) {
   s.name = e.key.text;
   s.loc = e.key.loc;
@@ -51,9 +30,10 @@ void decode_schedule(const Entry& e, Schedule& s, Diags& d) {
   if (const Node* v = m.get("timezone")) {
     if (auto tz = read_string(*v, "timezone", d)) {
       s.timezone = *tz;
-      if (!valid_timezone(*tz))
-        d.error(v->loc, "\"timezone\" must be UTC or an IANA name such as Europe/Berlin, got " +
-                            quote(*tz));
+      // Resolved against the system's IANA database (tzdata), as the server will resolve it.
+      if (!core::load_zone(*tz))
+        d.error(v->loc, "\"timezone\": unknown time zone " + quote(*tz) +
+                            " (an IANA name such as Europe/Berlin, or UTC)");
     }
   }
 }

@@ -120,8 +120,18 @@ const Row kRows[] = {
     {"bad timezone",
      HEAD "schedules: {n: {cron: \"@daily\", timezone: CET+1}}\n"
           "when: [{event: cron}]\n" STEPS,
-     {"p.yml:3:43: \"timezone\" must be UTC or an IANA name such as Europe/Berlin, got "
-      "\"CET+1\""}},
+     {"p.yml:3:43: \"timezone\": unknown time zone \"CET+1\" (an IANA name such as "
+      "Europe/Berlin, or UTC)"}},
+    {"unknown timezone of the right shape",
+     HEAD "schedules: {n: {cron: \"@daily\", timezone: Europe/Atlantis}}\n"
+          "when: [{event: cron}]\n" STEPS,
+     {"p.yml:3:43: \"timezone\": unknown time zone \"Europe/Atlantis\" (an IANA name such as "
+      "Europe/Berlin, or UTC)"}},
+    {"cron that never fires",
+     HEAD "schedules: {n: {cron: \"0 0 31 2 *\"}}\n"
+          "when: [{event: cron}]\n" STEPS,
+     {"p.yml:3:23: cron \"0 0 31 2 *\": never fires (no day matches its day-of-month, month and "
+      "day-of-week)"}},
     // tiers
     {"tier cycle",
      HEAD WHEN STEPS "tiers:\n  - {name: a, needs: [b]}\n  - {name: b, stacks: [x]}\n",

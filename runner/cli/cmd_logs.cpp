@@ -17,8 +17,11 @@ constexpr const char* kExits =
     "Exit status: 0 the run succeeded (or, without -f, is still going); 1 the run failed;\n"
     "3 the run was cancelled; 2 usage or no server/token found; 4 server unreachable or not\n"
     "answering usably (with -f, after retrying for up to a minute); 5 request refused (no such\n"
-    "run, bad token).";
-constexpr int kExitFailed = 1, kExitCancelled = 3, kExitRefused = 5;
+    "run, bad token); 6 the run was superseded (a newer run took over the stacks it had not\n"
+    "started; `stackrun show RUN` names it); 7 the run found drift (a plan's exit code mapped\n"
+    "to drift) and nothing failed.";
+constexpr int kExitFailed = 1, kExitCancelled = 3, kExitRefused = 5, kExitSuperseded = 6,
+              kExitDrift = 7;
 
 // While following, the server long-polls this long; without -f it answers at once.
 constexpr wire::Millis kFollowWaitMs = 15'000;
@@ -42,6 +45,10 @@ int exit_for(core::RunStatus s) {
       return kExitFailed;
     case core::RunStatus::cancelled:
       return kExitCancelled;
+    case core::RunStatus::superseded:
+      return kExitSuperseded;
+    case core::RunStatus::drift:
+      return kExitDrift;
     case core::RunStatus::queued:
     case core::RunStatus::running:
     case core::RunStatus::success:

@@ -1,6 +1,6 @@
-// `stackrun runs`, `stackrun show RUN`, `stackrun cancel RUN`, `stackrun trigger push|apply`:
-// thin clients of the operator API. Each decodes the server's answer (runner/client), prints
-// a formatter's text, or with --json the answer re-encoded by runner/wire.
+// `stackrun runs`, `stackrun deliveries`, `stackrun show RUN`, `stackrun cancel RUN`, `stackrun
+// trigger push|apply`: thin clients of the operator API. Each decodes the server's answer
+// (runner/client), prints a formatter's text, or with --json the answer re-encoded by runner/wire.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
@@ -66,6 +66,33 @@ void add_runs(CLI::App& app, int& exit_code) {
   }
   {
     auto* cmd = app.add_subcommand(
+        "deliveries",
+        "List recorded webhook deliveries, newest first, with what the server made of each");
+    cmd->footer(kOperatorExits);
+    auto f = std::make_shared<client::ClientFlags>();
+    auto json_out = std::make_shared<bool>(false);
+    auto limit = std::make_shared<int>(50);
+    auto repo = std::make_shared<std::string>();
+    add_client_flags(*cmd, *f);
+    cmd->add_option("--repo", *repo, "Only deliveries for this repo (its configured name)");
+    cmd->add_flag("--json", *json_out, "Print the delivery list as JSON");
+    cmd->add_option("--limit", *limit, "How many deliveries")->check(CLI::Range(1, 1000));
+    cmd->callback([=, &exit_code] {
+      auto api = connect("deliveries", *f, exit_code);
+      if (!api) return;
+      auto r = api->list_deliveries(*repo, *limit);
+      if (!r) {
+        exit_code = report("deliveries", r.error(), 1);
+        return;
+      }
+      if (*json_out)
+        std::cout << wire::encode(*r) << "\n";
+      else
+        std::cout << client::format_delivery_list(*r, client::Style::for_fd(1));
+    });
+  }
+  {
+    auto* cmd = app.add_subcommand(
         "show", "Show a run: stacks in tier order, attempts, verdicts and deciding lines");
     cmd->footer(kOperatorExits);
     auto f = std::make_shared<client::ClientFlags>();
@@ -120,7 +147,7 @@ void add_runs(CLI::App& app, int& exit_code) {
 void add_trigger(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("trigger", "Create runs by hand");
   cmd->require_subcommand(1);
-  cmd->footer(std::string("The flags above may also follow push/apply.\n") + kOperatorExits);
+  cmd->footer(std::string("The flags above may also follow push/apply/run.\n") + kOperatorExits);
   auto a = std::make_shared<TriggerArgs>();
   add_client_flags(*cmd, a->client);
   cmd->add_flag("--json", a->json, "Print the created run ids as JSON ({\"runs\": [...]})");
@@ -151,6 +178,20 @@ void add_trigger(CLI::App& app, int& exit_code) {
     apply->add_option("--repo", t->repo, "Registered repo name (default: the only one)");
     apply->add_option("--to", t->to, "Commit or branch (default: the repo's default branch)");
     apply->callback([a, t, &exit_code] { post_trigger(*a, *t, exit_code); });
+  }
+  {
+    auto* run = cmd->add_subcommand(
+        "run", "Run one pipeline by hand, as a manual event (a drift plan, say; print the run id)");
+    run->fallthrough();
+    run->footer(std::string(more) +
+                "\nThe pipeline's `when` must admit `event: manual`; its `stacks.select` decides "
+                "the stacks.");
+    auto t = std::make_shared<wire::TriggerRequest>();
+    t->event = "manual";
+    run->add_option("--pipeline", t->pipeline, "Pipeline name (its `name:`)")->required();
+    run->add_option("--repo", t->repo, "Registered repo name (default: the only one)");
+    run->add_option("--to", t->to, "Commit or branch (default: the repo's default branch)");
+    run->callback([a, t, &exit_code] { post_trigger(*a, *t, exit_code); });
   }
 }
 

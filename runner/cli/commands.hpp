@@ -21,5 +21,8 @@ void add_plan_stacks(CLI::App& app, int& exit_code);
 void add_gc(CLI::App& app, int& exit_code);
 void add_supervise(CLI::App& app, int& exit_code);
 void add_hook(CLI::App& app, int& exit_code);
+void add_cron(CLI::App& app, int& exit_code);
+// `hook send` (cmd_hook_send.cpp), added under `hook` by add_hook.
+void add_hook_send(CLI::App& hook, int& exit_code);
 
 }  // namespace stackrun::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   stackrun::cli::add_gc(app, exit_code);
   stackrun::cli::add_supervise(app, exit_code);
   stackrun::cli::add_hook(app, exit_code);
+  stackrun::cli::add_cron(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cctype>
+#include <cstdio>
 #include <vector>
 
 namespace stackrun::core {
@@ -169,12 +170,153 @@ class FieldParser {
   const Field& f_;
 };
 
+unsigned last_day_of(year_month_day ymd) {
+  return static_cast<unsigned>(year_month_day_last(ymd.year(), month_day_last(ymd.month())).day());
+}
+
+bool is_weekend(unsigned wd) {
+  return wd == 0 || wd == 6;
+}
+
+// The weekday (Monday-Friday) nearest day `n` of the month, never crossing into another month;
+// 0 when the month has no day n.
+unsigned nearest_weekday(year_month_day ymd, unsigned n) {
+  const unsigned last = last_day_of(ymd);
+  if (n > last) return 0;
+  const unsigned wd = weekday(sys_days(ymd.year() / ymd.month() / day(n))).c_encoding();
+  if (wd == 6) return n == 1 ? 3 : n - 1;         // Saturday: Friday, or Monday the 3rd
+  if (wd == 0) return n == last ? n - 2 : n + 1;  // Sunday: Monday, or Friday before the end
+  return n;
+}
+
+bool dom_matches(const CronSpec& s, year_month_day ymd) {
+  const unsigned d = static_cast<unsigned>(ymd.day());
+  if (s.days[d]) return true;
+  const unsigned last = last_day_of(ymd);
+  if (s.last_day && d == last) return true;
+  const unsigned wd = weekday(sys_days(ymd)).c_encoding();
+  if (s.last_weekday && !is_weekend(wd)) {
+    unsigned lw = last;
+    while (is_weekend(weekday(sys_days(ymd.year() / ymd.month() / day(lw))).c_encoding())) --lw;
+    if (d == lw) return true;
+  }
+  if (s.nearest.any() && !is_weekend(wd))
+    for (unsigned n = 1; n <= 31; ++n)
+      if (s.nearest[n] && nearest_weekday(ymd, n) == d) return true;
+  return false;
+}
+
+bool dow_matches(const CronSpec& s, year_month_day ymd) {
+  const unsigned wd = weekday(sys_days(ymd)).c_encoding();
+  if (s.weekdays[wd]) return true;
+  const unsigned d = static_cast<unsigned>(ymd.day());
+  if (s.last_of[wd] && d + 7 > last_day_of(ymd)) return true;
+  const unsigned n = (d - 1) / 7 + 1;  // 1..5
+  return s.nth[wd * 5 + (n - 1)];
+}
+
 bool day_matches(const CronSpec& s, year_month_day ymd) {
-  const bool dom = s.days[static_cast<unsigned>(ymd.day())];
-  const bool dow = s.weekdays[weekday(sys_days(ymd)).c_encoding()];
+  const bool dom = dom_matches(s, ymd);
+  const bool dow = dow_matches(s, ymd);
   // Vixie cron: if either field was written starting with '*', both must match (one of them
   // matches everything, unless it is a stepped star such as "*/2"); otherwise either may.
   return (s.dom_star || s.dow_star) ? (dom && dow) : (dom || dow);
+}
+
+// The first matching day on or after `from` within the next 400 years (the Gregorian calendar,
+// weekdays included, repeats every 400 years), or nullopt.
+std::optional<sys_days> next_day(const CronSpec& s, sys_days from) {
+  const sys_days end = from + days(146'097 + 31);
+  for (sys_days d = from; d <= end; d += days(1)) {
+    const year_month_day ymd(d);
+    if (!s.months[static_cast<unsigned>(ymd.month())]) {
+      d = sys_days(year_month_day(ymd.year() / ymd.month() / 1) + months(1)) - days(1);
+      continue;
+    }
+    if (day_matches(s, ymd)) return d;
+  }
+  return std::nullopt;
+}
+
+// The first (hour, minute) of the spec at or after minute-of-day `from`, or nullopt.
+std::optional<int> next_minute_of_day(const CronSpec& s, int from) {
+  for (int h = from / 60; h < 24; ++h) {
+    if (!s.hours[h]) continue;
+    for (int m = h == from / 60 ? from % 60 : 0; m < 60; ++m)
+      if (s.minutes[m]) return h * 60 + m;
+  }
+  return std::nullopt;
+}
+
+// Day-of-month items beyond numbers: L, LW, nW. Returns false when `item` is none of them.
+bool special_dom(std::string_view item, CronSpec& spec, std::string& error) {
+  const std::string l = lower(item);
+  if (l == "l") return spec.last_day = true;
+  if (l == "lw") return spec.last_weekday = true;
+  if (l.size() >= 2 && l.back() == 'w') {
+    const std::string n = l.substr(0, l.size() - 1);
+    if (n.empty() || n.size() > 2 || n.find_first_not_of("0123456789") != std::string::npos) {
+      error = "day-of-month \"" + std::string(item) + "\": W takes a day number, as in 15W";
+      return true;
+    }
+    const int v = std::stoi(n);
+    if (v < 1 || v > 31) {
+      error = "day-of-month " + std::string(item) + " out of range 1W-31W";
+      return true;
+    }
+    spec.nearest[static_cast<std::size_t>(v)] = true;
+    return true;
+  }
+  return false;
+}
+
+// A day-of-week value: 0-7 or sun..sat; -1 when it is not one.
+int weekday_value(std::string_view tok) {
+  const std::string l = lower(tok);
+  if (l.size() == 1 && l[0] >= '0' && l[0] <= '7') return (l[0] - '0') % 7;
+  for (int i = 0; i < 7; ++i)
+    if (l == kDayNames[i]) return i;
+  return -1;
+}
+
+// Day-of-week items beyond the usual: dL, d#n. Returns false when `item` is none of them.
+bool special_dow(std::string_view item, CronSpec& spec, std::string& error) {
+  const auto hash = item.find('#');
+  if (hash != std::string_view::npos) {
+    const int d = weekday_value(item.substr(0, hash));
+    const std::string_view n = item.substr(hash + 1);
+    if (d < 0) {
+      error = "day-of-week \"" + std::string(item) + "\": # follows a day (0-7 or sun..sat)";
+    } else if (n.size() != 1 || n[0] < '1' || n[0] > '5') {
+      error = "day-of-week \"" + std::string(item) + "\": # takes 1-5 (the n-th such day)";
+    } else {
+      spec.nth[static_cast<std::size_t>(d * 5 + (n[0] - '1'))] = true;
+    }
+    return true;
+  }
+  if (item.size() >= 2 && (item.back() == 'L' || item.back() == 'l')) {
+    const int d = weekday_value(item.substr(0, item.size() - 1));
+    if (d < 0)
+      error = "day-of-week \"" + std::string(item) + "\": L follows a day (0-7 or sun..sat)";
+    else
+      spec.last_of[static_cast<std::size_t>(d)] = true;
+    return true;
+  }
+  return false;
+}
+
+// Splits off the special items of the day fields into `spec`; returns the plain items left,
+// comma-joined ("" when none: the field then contributes no plain bits).
+Result<std::string> take_special(std::string_view field, bool dom, CronSpec& spec) {
+  std::string plain;
+  for (std::string_view item : split(field, ',')) {
+    std::string error;
+    const bool special = dom ? special_dom(item, spec, error) : special_dow(item, spec, error);
+    if (!error.empty()) return Error{error};
+    if (special) continue;
+    plain += (plain.empty() ? "" : ",") + std::string(item);
+  }
+  return plain;
 }
 
 }  // namespace
@@ -195,13 +337,23 @@ Result<CronSpec> parse_cron(std::string_view expr) {
   if (fields.size() != 5)
     return Error{prefix + "expected 5 fields, got " + std::to_string(fields.size())};
 
+  CronSpec spec;
   std::array<std::vector<bool>, 5> bits;
   for (size_t i = 0; i < 5; ++i) {
-    auto r = FieldParser(kFields[i]).parse(fields[i]);
+    std::string text(fields[i] == "?" ? "*" : fields[i]);
+    if (i == 2 || i == 4) {  // day-of-month, day-of-week: their special items first
+      auto plain = take_special(text, i == 2, spec);
+      if (!plain) return Error{prefix + plain.error()};
+      if (plain->empty()) {
+        bits[i] = std::vector<bool>(kFields[i].hi + 1, false);
+        continue;
+      }
+      text = *plain;
+    }
+    auto r = FieldParser(kFields[i]).parse(text);
     if (!r) return Error{prefix + r.error()};
     bits[i] = std::move(*r);
   }
-  CronSpec spec;
   for (int v = 0; v < 60; ++v) spec.minutes[v] = bits[0][v];
   for (int v = 0; v < 24; ++v) spec.hours[v] = bits[1][v];
   for (int v = 1; v <= 31; ++v) spec.days[v] = bits[2][v];
@@ -209,33 +361,71 @@ Result<CronSpec> parse_cron(std::string_view expr) {
   for (int v = 0; v <= 7; ++v)
     if (bits[4][v]) spec.weekdays[v % 7] = true;
   // Vixie cron decides "unrestricted" by the field's first character, so "*/2" counts as a star.
-  spec.dom_star = fields[2].starts_with('*');
-  spec.dow_star = fields[4].starts_with('*');
+  spec.dom_star = fields[2].starts_with('*') || fields[2] == "?";
+  spec.dow_star = fields[4].starts_with('*') || fields[4] == "?";
+  if (!next_day(spec, sys_days(2000y / January / 1)))
+    return Error{prefix + "never fires (no day matches its day-of-month, month and day-of-week)"};
   return spec;
 }
 
 std::optional<sys_seconds> next_fire(const CronSpec& spec, sys_seconds after) {
-  const sys_time<minutes> start = floor<minutes>(after) + minutes(1);
-  const sys_days first_day = floor<days>(start);
-  const sys_days last_day = sys_days(year_month_day(first_day) + years(5));
-  const minutes first_tod = start - first_day;
+  return next_fire(spec, after, cctz::utc_time_zone());
+}
 
-  for (sys_days d = first_day; d <= last_day; d += days(1)) {
-    const year_month_day ymd(d);
-    if (!spec.months[static_cast<unsigned>(ymd.month())]) {
-      // Jump to the first day of the next month.
-      d = sys_days(year_month_day(ymd.year() / ymd.month() / 1) + months(1)) - days(1);
+std::optional<sys_seconds> next_fire(const CronSpec& spec, sys_seconds after,
+                                     const cctz::time_zone& zone) {
+  // Walk local wall-clock minutes from the one after `after`'s; map each match to an instant
+  // (the DST rules in cron.hpp) and take the first strictly after `after`. A skipped or
+  // repeated local time can map to or before `after`: then the walk goes on.
+  const auto local = cctz::convert(after, zone);
+  sys_days day =
+      sys_days(year(static_cast<int>(local.year())) / static_cast<unsigned>(local.month()) /
+               static_cast<unsigned>(local.day()));
+  int from = local.hour() * 60 + local.minute() + 1;
+  for (int guard = 0; guard < 200'000; ++guard) {  // days visited: bounded by next_day's window
+    if (from >= 24 * 60) {
+      day += days(1);
+      from = 0;
+    }
+    const auto d = next_day(spec, day);
+    if (!d) return std::nullopt;
+    if (*d != day) from = 0;
+    day = *d;
+    const auto m = next_minute_of_day(spec, from);
+    if (!m) {
+      from = 24 * 60;
       continue;
     }
-    if (!day_matches(spec, ymd)) continue;
-    const int from = d == first_day ? static_cast<int>(first_tod.count()) : 0;
-    for (int h = from / 60; h < 24; ++h) {
-      if (!spec.hours[h]) continue;
-      for (int m = h == from / 60 ? from % 60 : 0; m < 60; ++m)
-        if (spec.minutes[m]) return sys_seconds(d) + hours(h) + minutes(m);
-    }
+    const year_month_day ymd(day);
+    const cctz::civil_minute cm(static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                                static_cast<unsigned>(ymd.day()), *m / 60, *m % 60);
+    const auto lookup = zone.lookup(cctz::civil_second(cm));
+    const auto at =
+        lookup.kind == cctz::time_zone::civil_lookup::SKIPPED ? lookup.trans : lookup.pre;
+    const auto instant = time_point_cast<seconds>(at);
+    if (instant > after) return sys_seconds(instant.time_since_epoch());
+    from = *m + 1;
   }
   return std::nullopt;
+}
+
+std::string iso_utc(sys_seconds t) {
+  const auto day = floor<days>(t);
+  const year_month_day ymd(day);
+  const hh_mm_ss hms(t - day);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return buf;
+}
+
+Result<cctz::time_zone> load_zone(const std::string& name) {
+  cctz::time_zone zone;
+  if (name.empty() || !cctz::load_time_zone(name, &zone))
+    return Error{"unknown time zone \"" + name + "\""};
+  return zone;
 }
 
 }  // namespace stackrun::core

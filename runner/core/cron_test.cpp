@@ -106,10 +106,27 @@ const FireRow kFireRows[] = {
     {"0 0 29 2 *", "2028-02-29 00:00", "2032-02-29 00:00 Sun"},
     {"0 0 28-31 2 *", "2026-02-28 00:00", "2027-02-28 00:00 Sun"},
     {"0 0 28-31 2 *", "2027-02-28 00:00", "2028-02-28 00:00 Mon"},
-    {"0 0 30 2 *", "2026-06-28 16:58", "none"},
-    {"0 0 31 4,6,9,11 *", "2026-06-28 16:58", "none"},
-    // Beyond the 5-year search window: 2100 is not a leap year, so the next 29 Feb is 2104.
-    {"0 0 29 2 *", "2096-03-01 00:00", "none"},
+    // However far ahead: 2100 is not a leap year, so the next 29 Feb is 2104; 29 Feb on a
+    // Monday comes every 28 years (with the OR rule off: "*" in day-of-week is not given here).
+    {"0 0 29 2 *", "2096-03-01 00:00", "2104-02-29 00:00 Fri"},
+    // L, W, #.
+    {"0 0 L * *", "2024-01-31 00:00", "2024-02-29 00:00 Thu"},
+    {"0 0 L 2 *", "2100-01-01 00:00", "2100-02-28 00:00 Sun"},
+    {"0 0 LW * *", "2026-05-01 00:00", "2026-05-29 00:00 Fri"},   // 31 May 2026 is a Sunday
+    {"0 0 15W * *", "2026-08-01 00:00", "2026-08-14 00:00 Fri"},  // 15 Aug 2026: Saturday
+    {"0 0 15W * *", "2026-11-01 00:00", "2026-11-16 00:00 Mon"},  // 15 Nov 2026: Sunday
+    {"0 0 1W * *", "2026-07-31 00:00", "2026-08-03 00:00 Mon"},   // 1 Aug 2026: Saturday
+    {"0 0 31W * *", "2026-05-01 00:00", "2026-05-29 00:00 Fri"},  // 31 May 2026: Sunday
+    {"0 0 31W * *", "2026-06-01 00:00", "2026-07-31 00:00 Fri"},  // June has no 31st
+    {"0 12 * * 5L", "2024-01-01 00:00", "2024-01-26 12:00 Fri"},
+    {"0 12 * * friL", "2024-02-01 00:00", "2024-02-23 12:00 Fri"},
+    {"0 12 * * 5#3", "2024-01-01 00:00", "2024-01-19 12:00 Fri"},
+    {"0 12 * * mon#5", "2026-06-01 00:00", "2026-06-29 12:00 Mon"},
+    {"0 12 * * mon#5", "2026-07-01 00:00", "2026-08-31 12:00 Mon"},
+    {"0 12 * * 1#1,5L", "2026-06-02 00:00", "2026-06-26 12:00 Fri"},
+    // With L and a weekday both restricted, either may match (the OR rule).
+    {"0 0 L * mon", "2026-06-23 00:00", "2026-06-29 00:00 Mon"},
+    {"0 0 ? * 1#2", "2026-06-01 00:00", "2026-06-08 00:00 Mon"},
     // Descriptors.
     {"@yearly", "2026-06-28 16:58", "2027-01-01 00:00 Fri"},
     {"@annually", "2026-01-01 00:00", "2027-01-01 00:00 Fri"},
@@ -193,7 +210,87 @@ const ErrorRow kErrorRows[] = {
     {"1- * * * *", "cron \"1- * * * *\": minute \"1-\" is missing a value"},
     {"-5 * * * *", "cron \"-5 * * * *\": minute \"-5\" is missing a value"},
     {"1-2-3 * * * *", "cron \"1-2-3 * * * *\": minute \"2-3\" is not a number"},
+    {"0 0 30 2 *",
+     "cron \"0 0 30 2 *\": never fires (no day matches its day-of-month, month and day-of-week)"},
+    {"0 0 31 4,6,9,11 *",
+     "cron \"0 0 31 4,6,9,11 *\": never fires (no day matches its day-of-month, month and "
+     "day-of-week)"},
+    {"0 0 xW * *", "cron \"0 0 xW * *\": day-of-month \"xW\": W takes a day number, as in 15W"},
+    {"0 0 32W * *", "cron \"0 0 32W * *\": day-of-month 32W out of range 1W-31W"},
+    {"0 0 * * 5#6", "cron \"0 0 * * 5#6\": day-of-week \"5#6\": # takes 1-5 (the n-th such day)"},
+    {"0 0 * * x#1", "cron \"0 0 * * x#1\": day-of-week \"x#1\": # follows a day (0-7 or sun..sat)"},
+    {"0 0 * * xL", "cron \"0 0 * * xL\": day-of-week \"xL\": L follows a day (0-7 or sun..sat)"},
 };
+
+// The daylight-saving rules of cron.hpp, in three zones (expected instants checked against
+// Python's zoneinfo): a skipped local time fires when the gap ends; a repeated one fires once,
+// the first time.
+TEST(CronZones, DaylightSavingGapsAndRepeatsFollowTheDocumentedRule) {
+  struct Row {
+    const char* expr;
+    const char* zone;
+    const char* after;              // UTC, "YYYY-MM-DD HH:MM"
+    std::vector<std::string> want;  // the next fires, UTC
+  };
+  const std::vector<Row> rows = {
+      // New York, 8 Mar 2026: 02:00 EST -> 03:00 EDT. 02:30 does not exist: 03:00 EDT.
+      {"30 2 * * *",
+       "America/New_York",
+       "2026-03-07 12:00",
+       {"2026-03-08 07:00 Sun", "2026-03-09 06:30 Mon"}},
+      // Every minute of the skipped hour maps to the same instant: it fires once.
+      {"*/15 2 * * *",
+       "America/New_York",
+       "2026-03-08 00:00",
+       {"2026-03-08 07:00 Sun", "2026-03-09 06:00 Mon"}},
+      // New York, 1 Nov 2026: 02:00 EDT -> 01:00 EST. 01:30 happens twice: the first (EDT).
+      {"30 1 * * *",
+       "America/New_York",
+       "2026-10-31 12:00",
+       {"2026-11-01 05:30 Sun", "2026-11-02 06:30 Mon"}},
+      // Hourly: 01:00 EDT, then 02:00 EST; the second 01:00 (06:00 UTC) does not fire again.
+      {"0 * * * *",
+       "America/New_York",
+       "2026-11-01 04:30",
+       {"2026-11-01 05:00 Sun", "2026-11-01 07:00 Sun"}},
+      // Berlin, 29 Mar and 25 Oct 2026.
+      {"30 2 * * *",
+       "Europe/Berlin",
+       "2026-03-28 12:00",
+       {"2026-03-29 01:00 Sun", "2026-03-30 00:30 Mon"}},
+      {"30 2 * * *",
+       "Europe/Berlin",
+       "2026-10-24 12:00",
+       {"2026-10-25 00:30 Sun", "2026-10-26 01:30 Mon"}},
+      // Lord Howe Island moves by 30 minutes (4 Oct 2026, 02:00 -> 02:30): 02:15 fires at 02:30.
+      {"15 2 * * *",
+       "Australia/Lord_Howe",
+       "2026-10-03 12:00",
+       {"2026-10-03 15:30 Sat", "2026-10-04 15:15 Sun"}},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(std::string(row.expr) + " in " + row.zone + " after " + row.after);
+    const auto spec = parse_cron(row.expr);
+    ASSERT_TRUE(spec.ok()) << spec.error();
+    const auto zone = load_zone(row.zone);
+    ASSERT_TRUE(zone.ok()) << zone.error();
+    std::vector<std::string> got;
+    auto t = at(row.after);
+    for (std::size_t i = 0; i < row.want.size(); ++i) {
+      const auto next = next_fire(*spec, t, *zone);
+      ASSERT_TRUE(next.has_value());
+      got.push_back(show(next));
+      t = *next;
+    }
+    EXPECT_EQ(got, row.want);
+  }
+}
+
+TEST(CronZones, AnUnknownZoneIsNamed) {
+  const auto zone = load_zone("Mars/Olympus_Mons");
+  ASSERT_FALSE(zone.ok());
+  EXPECT_EQ(zone.error(), "unknown time zone \"Mars/Olympus_Mons\"");
+}
 
 TEST(CronParse, Errors) {
   for (const ErrorRow& row : kErrorRows) {

@@ -17,22 +17,32 @@ std::optional<std::size_t> pick_job(const std::vector<JobView>& claimable,
     tier_load.push_back({{run, tier}, 0});
     return tier_load.back().second;
   };
-  // (repo, stack) -> the oldest run with an unfinished job on it.
-  std::map<std::pair<std::int64_t, std::string>, std::int64_t> oldest_run;
+  // (repo, stack) -> the oldest run with an unfinished job on it (any job: what a plan waits
+  // for), and the oldest with an unfinished apply or a running job (what an apply waits for: a
+  // plan that has not started never holds an apply back).
+  using Key = std::pair<std::int64_t, std::string>;
+  std::map<Key, std::int64_t> oldest_run, oldest_for_apply;
+  std::set<Key> queued_applies;  // stacks with an apply waiting to run: plans wait for it
+  auto keep_oldest = [](std::map<Key, std::int64_t>& m, const Key& key, std::int64_t run) {
+    if (auto it = m.find(key); it == m.end() || run < it->second) m[key] = run;
+  };
   for (const auto& u : unfinished) {
-    const std::pair<std::int64_t, std::string> key{u.repo_id, u.stack};
-    if (auto it = oldest_run.find(key); it == oldest_run.end() || u.run_id < it->second)
-      oldest_run[key] = u.run_id;
+    const Key key{u.repo_id, u.stack};
+    keep_oldest(oldest_run, key, u.run_id);
+    if (u.kind == JobKind::apply || u.status == JobStatus::running)
+      keep_oldest(oldest_for_apply, key, u.run_id);
+    if (u.kind == JobKind::apply && u.status == JobStatus::queued) queued_applies.insert(key);
     if (u.status != JobStatus::running) continue;
     busy_stacks.insert(key);
     ++load_of(u.run_id, u.tier);
   }
   for (std::size_t i = 0; i < claimable.size(); ++i) {
     const auto& j = claimable[i];
-    if (busy_stacks.count({j.repo_id, j.stack})) continue;
-    if (auto it = oldest_run.find({j.repo_id, j.stack});
-        it != oldest_run.end() && it->second < j.run_id)
-      continue;
+    const Key key{j.repo_id, j.stack};
+    if (busy_stacks.count(key)) continue;
+    const auto& order = j.kind == JobKind::apply ? oldest_for_apply : oldest_run;
+    if (auto it = order.find(key); it != order.end() && it->second < j.run_id) continue;
+    if (j.kind == JobKind::plan && queued_applies.count(key)) continue;
     if (load_of(j.run_id, j.tier) >= std::max(1, j.parallelism)) continue;
     const bool labels_ok = std::all_of(j.labels.begin(), j.labels.end(), [&](const std::string& l) {
       return std::find(agent_labels.begin(), agent_labels.end(), l) != agent_labels.end();
@@ -59,14 +69,18 @@ std::vector<std::int64_t> jobs_to_release(const std::vector<JobView>& run_jobs) 
 }
 
 std::optional<RunStatus> run_outcome(const std::vector<JobView>& run_jobs) {
-  bool failed = false, cancelled = false;
+  bool failed = false, cancelled = false, superseded = false, drift = false;
   for (const auto& j : run_jobs) {
     if (!is_terminal(j.status)) return std::nullopt;
     failed |= j.status == JobStatus::failed || j.status == JobStatus::interrupted;
     cancelled |= j.status == JobStatus::cancelled;
+    superseded |= j.status == JobStatus::superseded;
+    drift |= j.status == JobStatus::drift;
   }
   if (failed) return RunStatus::failed;
   if (cancelled) return RunStatus::cancelled;
+  if (superseded) return RunStatus::superseded;
+  if (drift) return RunStatus::drift;
   return RunStatus::success;
 }
 

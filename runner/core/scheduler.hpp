@@ -23,8 +23,11 @@ struct JobView {
 // The first of `claimable` (already in claim order) that may start now on an agent with
 // `agent_labels`: its (repo, stack) has no running job anywhere and no unfinished job in an
 // older run (so a stack's commits are applied in run order), its run+tier is below the tier's
-// parallelism, and the agent has every label the job needs. `unfinished` holds every pending,
-// queued and running job. nullopt if none.
+// parallelism, and the agent has every label the job needs. Applies go before plans on a
+// stack: an apply is not held back by an older run's plan that has not started, and a plan
+// waits while an apply of its stack is queued in any run (a drift plan must not delay a push,
+// and plans what the apply left). `unfinished` holds every pending, queued and running job.
+// nullopt if none.
 std::optional<std::size_t> pick_job(const std::vector<JobView>& claimable,
                                     const std::vector<JobView>& unfinished,
                                     const std::vector<std::string>& agent_labels);
@@ -34,7 +37,9 @@ std::optional<std::size_t> pick_job(const std::vector<JobView>& claimable,
 std::vector<std::int64_t> jobs_to_release(const std::vector<JobView>& run_jobs);
 
 // A run's final status once every job is terminal, else nullopt: failed if any job failed
-// or was interrupted, else cancelled if any was cancelled, else success.
+// or was interrupted, else cancelled if any was cancelled, else superseded if any was
+// superseded (a newer run took it over), else drift if any found drift, else success. A failure
+// stays red whatever else.
 std::optional<RunStatus> run_outcome(const std::vector<JobView>& run_jobs);
 
 // Splits "a,b,c" (empty items dropped).

@@ -21,6 +21,13 @@ JobView job(std::int64_t id, std::int64_t run, const std::string& stack, const s
   return j;
 }
 
+JobView plan(std::int64_t id, std::int64_t run, const std::string& stack,
+             const std::string& status) {
+  JobView j = job(id, run, stack, "all", status, 4);
+  j.kind = JobKind::plan;
+  return j;
+}
+
 struct PickCase {
   const char* name;
   std::vector<JobView> claimable, running;
@@ -109,6 +116,32 @@ TEST(PickJob, Table) {
         job(5, 2, "a", "apps", "queued", 4)},
        {},
        0},
+      // Applies before plans on a stack (a nightly drift plan queued before a push's apply).
+      {"an older run's queued plan does not hold an apply back",
+       {plan(1, 1, "a", "queued"), job(5, 2, "a", "apps", "queued", 4)},
+       {plan(1, 1, "a", "queued"), job(5, 2, "a", "apps", "queued", 4)},
+       {},
+       1},
+      {"an older run's running plan does: it is never killed, the apply waits",
+       {job(5, 2, "a", "apps", "queued", 4)},
+       {plan(1, 1, "a", "running"), job(5, 2, "a", "apps", "queued", 4)},
+       {},
+       std::nullopt},
+      {"a plan waits while an apply of its stack is queued, even a newer run's",
+       {plan(1, 1, "a", "queued"), plan(2, 1, "b", "queued")},
+       {plan(1, 1, "a", "queued"), plan(2, 1, "b", "queued"), job(5, 2, "a", "apps", "queued", 4)},
+       {},
+       1},
+      {"...but not for one still pending behind its tier",
+       {plan(1, 1, "a", "queued")},
+       {plan(1, 1, "a", "queued"), job(5, 2, "a", "apps", "pending", 4)},
+       {},
+       0},
+      {"plans keep run order among themselves",
+       {plan(5, 2, "a", "queued")},
+       {plan(1, 1, "a", "pending"), plan(5, 2, "a", "queued")},
+       {},
+       std::nullopt},
       {"pending and queued jobs do not count toward parallelism",
        {job(3, 1, "c", "apps", "queued", 1)},
        {job(1, 1, "a", "apps", "pending", 1), job(2, 1, "b", "apps", "queued", 1),
@@ -149,7 +182,10 @@ TEST(RunOutcome, Table) {
   };
   const std::vector<C> cases = {
       {{}, "success"},
-      {{"success", "skipped", "drift"}, "success"},
+      {{"success", "skipped"}, "success"},
+      {{"success", "skipped", "drift"}, "drift"},
+      {{"drift", "failed"}, "failed"},
+      {{"drift", "superseded"}, "superseded"},
       {{"success", "failed"}, "failed"},
       {{"success", "interrupted"}, "failed"},
       {{"cancelled", "success"}, "cancelled"},

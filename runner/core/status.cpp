@@ -28,6 +28,10 @@ std::string_view to_string(RunStatus s) {
       return "failed";
     case RunStatus::cancelled:
       return "cancelled";
+    case RunStatus::superseded:
+      return "superseded";
+    case RunStatus::drift:
+      return "drift";
   }
   return "failed";
 }
@@ -52,6 +56,8 @@ std::string_view to_string(JobStatus s) {
       return "interrupted";
     case JobStatus::cancelled:
       return "cancelled";
+    case JobStatus::superseded:
+      return "superseded";
   }
   return "failed";
 }
@@ -96,13 +102,15 @@ std::string_view to_string(JobKind k) {
 
 std::optional<RunStatus> parse_run_status(std::string_view s) {
   using R = RunStatus;
-  return parse_via(s, std::array{R::queued, R::running, R::success, R::failed, R::cancelled});
+  return parse_via(s, std::array{R::queued, R::running, R::success, R::failed, R::cancelled,
+                                 R::superseded, R::drift});
 }
 
 std::optional<JobStatus> parse_job_status(std::string_view s) {
   using J = JobStatus;
-  return parse_via(s, std::array{J::pending, J::queued, J::running, J::success, J::drift,
-                                 J::skipped, J::failed, J::interrupted, J::cancelled});
+  return parse_via(
+      s, std::array{J::pending, J::queued, J::running, J::success, J::drift, J::skipped, J::failed,
+                    J::interrupted, J::cancelled, J::superseded});
 }
 
 std::optional<AttemptStatus> parse_attempt_status(std::string_view s) {
@@ -127,6 +135,8 @@ bool is_terminal(RunStatus s) {
     case RunStatus::success:
     case RunStatus::failed:
     case RunStatus::cancelled:
+    case RunStatus::superseded:
+    case RunStatus::drift:
       return true;
   }
   return true;
@@ -144,6 +154,7 @@ bool is_terminal(JobStatus s) {
     case JobStatus::failed:
     case JobStatus::interrupted:
     case JobStatus::cancelled:
+    case JobStatus::superseded:
       return true;
   }
   return true;

@@ -7,7 +7,10 @@
 
 namespace stackrun::core {
 
-enum class RunStatus { queued, running, success, failed, cancelled };
+// superseded: a newer run of the same repo, pipeline and branch took over its jobs that had not
+// started (runner/core/supersede.hpp). drift: every job ended well and at least one found drift
+// (a plan's exit code mapped to drift): information, not a failure.
+enum class RunStatus { queued, running, success, failed, cancelled, superseded, drift };
 // pending: its tier waits for the tiers it needs; queued: claimable (after not_before);
 // running: offered to or run by an agent; the rest are terminal.
 enum class JobStatus {
@@ -19,7 +22,8 @@ enum class JobStatus {
   skipped,
   failed,
   interrupted,
-  cancelled
+  cancelled,
+  superseded  // not started; a newer run applies the stack at its newer commit
 };
 // offered: handed to an agent that has not confirmed it started (nothing ran yet);
 // running: confirmed, under a lease; finished: reported; lost: a plan whose agent vanished
@@ -43,9 +47,9 @@ std::optional<AttemptStatus> parse_attempt_status(std::string_view s);
 std::optional<CancelLevel> parse_cancel_level(std::string_view s);
 std::optional<JobKind> parse_job_kind(std::string_view s);
 
-// success, failed, cancelled.
+// success, failed, cancelled, superseded, drift.
 bool is_terminal(RunStatus s);
-// success, drift, skipped, failed, interrupted, cancelled.
+// success, drift, skipped, failed, interrupted, cancelled, superseded.
 bool is_terminal(JobStatus s);
 
 }  // namespace stackrun::core

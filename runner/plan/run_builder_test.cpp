@@ -176,9 +176,30 @@ TEST(BuildRuns, ANamedPipelineMustExist) {
   auto runs = build_runs(inputs({}), {Event::push, "", "nightly"});
   ASSERT_FALSE(runs);
   EXPECT_EQ(runs.error(), "no pipeline named \"nightly\" in .stackrun/ at tttttttttttt");
+  // It exists, but its `when` keeps this event out: said, not an empty answer.
   auto only_drift = build_runs(inputs({"stacks/web/x"}), {Event::push, "", "drift"});
-  ASSERT_TRUE(only_drift);
-  EXPECT_TRUE(only_drift->empty());  // exists, but a push does not admit it
+  ASSERT_FALSE(only_drift);
+  EXPECT_EQ(only_drift.error(),
+            "pipeline \"drift\" does not run on push events at tttttttttttt (its `when` admits "
+            "none, or its conditions exclude this one)");
+  auto manual = build_runs(inputs({}), {Event::manual, "", "drift"});
+  ASSERT_FALSE(manual);
+  EXPECT_EQ(manual.error(),
+            "pipeline \"drift\" does not run on manual events at tttttttttttt (its `when` admits "
+            "none; add `- event: manual`, or its conditions exclude this one)");
+}
+
+TEST(BuildRuns, AManualRunOfANamedPipelinePlansWhatItsSelectChooses) {
+  RunInputs in = inputs({});
+  in.pipelines[1].pipeline.when[0].events = {Event::cron, Event::manual};
+  in.pipelines[1].pipeline.stacks.select = pipelines::Discovery::Select::all;
+  auto runs = build_runs(in, {Event::manual, "", "drift"});
+  ASSERT_TRUE(runs) << runs.error();
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ(runs->front().pipeline, "drift");
+  EXPECT_EQ(runs->front().kind, core::JobKind::plan);
+  EXPECT_EQ(stacks_of(runs->front()), (Lines{"stacks/db:pending", "stacks/api:pending",
+                                             "stacks/web:pending", "stacks/vault:skipped"}));
 }
 
 TEST(BuildRuns, WithoutABeforeCommitEveryStackIsNew) {
