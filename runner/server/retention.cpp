@@ -149,6 +149,7 @@ std::string report_text(const PruneReport& r, const RetentionPolicy& policy, boo
                     std::to_string(r.runs) + " run(s), " + format_bytes(r.bytes);
   if (!dry_run) out += " in " + std::to_string(r.chunks) + " chunks";
   out += " (stored logs were " + format_bytes(r.total_before) + ")";
+  if (r.deliveries > 0) out += "; " + std::to_string(r.deliveries) + " webhook deliveries";
   if (!dry_run) return out;
   for (const auto& p : r.planned) {
     out += "\n  run " + std::to_string(p.run.run_id) + ": " + format_bytes(p.run.bytes) + ", ";
@@ -177,7 +178,7 @@ bool Pruner::step() {
         report_.runs = static_cast<int>(report_.planned.size());
         phase_ = Phase::done;
       } else {
-        phase_ = report_.planned.empty() ? Phase::vacuum : Phase::prune;
+        phase_ = report_.planned.empty() ? Phase::deliveries : Phase::prune;
       }
       return true;
     }
@@ -193,7 +194,16 @@ bool Pruner::step() {
         report_.bytes += p.run.bytes;
       }
       if (s.done || s.deleted == 0) ++next_;  // deleted nothing: no longer finished, skip it
-      if (next_ == report_.planned.size()) phase_ = Phase::vacuum;
+      if (next_ == report_.planned.size()) phase_ = Phase::deliveries;
+      return true;
+    }
+    case Phase::deliveries: {
+      auto tx = st_.begin();
+      const Millis before = policy_.max_age_ms > 0 ? now_ - policy_.max_age_ms : 0;
+      const int n = st_.prune_deliveries(before, policy_.max_deliveries, batch_.rows);
+      tx.commit();
+      report_.deliveries += n;
+      if (n < batch_.rows) phase_ = Phase::vacuum;
       return true;
     }
     case Phase::vacuum: {
@@ -241,7 +251,7 @@ struct RetentionLoop : std::enable_shared_from_this<RetentionLoop> {
     try {
       if (pass->step()) return next();
       const PruneReport& r = pass->report();
-      if (r.runs > 0) log("log retention " + report_text(r, policy, false));
+      if (r.runs > 0 || r.deliveries > 0) log("log retention " + report_text(r, policy, false));
     } catch (const store::DbError& e) {
       log(std::string("log retention: store error (retrying in ") + format_age(interval_ms) +
           "): " + e.what());

@@ -29,6 +29,9 @@ struct RetentionPolicy {
   Millis max_age_ms = Millis{30} * 24 * 3600 * 1000;
   // Oldest finished runs' logs are removed until all stored logs fit; 0: no budget.
   std::int64_t max_log_bytes = std::int64_t{2} << 30;
+  // Webhook deliveries are kept for max_age_ms too, and at most this many (the newest): a
+  // flood of unsigned requests is recorded, so its rows must not grow without bound; 0: all.
+  std::int64_t max_deliveries = 100'000;
 };
 
 // How often the server applies its policy (the first pass runs at start-up).
@@ -66,12 +69,13 @@ struct PruneReport {
   int runs = 0;                   // runs whose logs were removed (planned, in a dry run)
   std::int64_t bytes = 0;         // their log bytes
   std::int64_t chunks = 0;        // chunks deleted
+  std::int64_t deliveries = 0;    // webhook deliveries deleted (none in a dry run)
   std::vector<Prune> planned;
 };
 
 // What a pass did (or, dry_run, would do), e.g. "removed the logs of 2 run(s), 48.8 KiB in 50
-// chunks (stored logs were 107.4 KiB)"; a dry run adds one line per planned run. No newline
-// at the end.
+// chunks (stored logs were 107.4 KiB)" (+ "; 120 webhook deliveries" when any were removed); a
+// dry run adds one line per planned run. No newline at the end.
 std::string report_text(const PruneReport& r, const RetentionPolicy& policy, bool dry_run);
 
 // One retention pass over `st`, one short write transaction per step. Not thread-safe; the
@@ -92,7 +96,7 @@ class Pruner {
   const PruneReport& report() const { return report_; }
 
  private:
-  enum class Phase { plan, prune, vacuum, done };
+  enum class Phase { plan, prune, deliveries, vacuum, done };
   store::Store& st_;
   RetentionPolicy policy_;
   Millis now_;

@@ -195,6 +195,38 @@ TEST(Pruner, RemovesOldAndOverBudgetLogsNeverARunningRunsAndReportsIt) {
   EXPECT_EQ(again.report().runs, 0);
 }
 
+TEST(Pruner, KeepsWebhookDeliveriesForTheAgeAndAtMostTheCap) {
+  LogDb db;
+  // 5 deliveries older than the limit, then 12 recent ones: rejected floods are recorded too.
+  {
+    auto tx = db.st.begin();
+    for (int i = 0; i < 17; ++i) {
+      store::DeliveryRow d;
+      d.source = "forgejo";
+      d.repo = "infra";
+      d.received_at = i < 5 ? kNow - 40 * kDay : kNow - kDay;
+      d.outcome = store::DeliveryOutcome::rejected;
+      d.reason = "signature does not match";
+      db.st.insert_delivery(d);
+    }
+    tx.commit();
+  }
+  RetentionPolicy p;
+  p.max_age_ms = 30 * kDay;
+  p.max_deliveries = 10;
+  Pruner pass(db.st, p, kNow, false, {.rows = 3, .bytes = 1 << 20, .vacuum_pages = 16});
+  for (int i = 0; i < 100 && pass.step(); ++i) {
+  }
+  EXPECT_EQ(pass.report().deliveries, 7);  // the 5 old ones, then 2 beyond the newest 10
+  EXPECT_EQ(report_text(pass.report(), p, false),
+            "removed the logs of 0 run(s), 0 B in 0 chunks (stored logs were 0 B); 7 webhook "
+            "deliveries");
+  const auto left = db.st.recent_deliveries("", 1000);
+  ASSERT_EQ(left.size(), 10u);
+  EXPECT_EQ(left.front().id, 17);  // the newest stay
+  EXPECT_EQ(left.back().id, 8);
+}
+
 TEST(Retention, TheServerPrunesOnItsIoThreadAtStartUp) {
   LogDb db;
   const Id old_run = db.run(5, kNow - 40 * kDay);

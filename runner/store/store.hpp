@@ -154,6 +154,10 @@ class Store {
   std::optional<DeliveryRow> delivery(Id id);
   // Newest first; `repo` "" = every repo.
   std::vector<DeliveryRow> recent_deliveries(const std::string& repo, int limit);
+  // Retention: deletes at most `max_rows` of the oldest deliveries that were received before
+  // `received_before` (0: none by age) or are not among the newest `keep` (0: no count cap).
+  // Returns how many it deleted; 0 when none is left to delete.
+  int prune_deliveries(Millis received_before, std::int64_t keep, int max_rows);
 
   // --- per-stack state
   std::map<std::string, std::string> applied_commits(Id repo_id);  // stack -> commit

@@ -119,4 +119,16 @@ std::vector<DeliveryRow> Store::recent_deliveries(const std::string& repo, int l
   return out;
 }
 
+int Store::prune_deliveries(Millis received_before, std::int64_t keep, int max_rows) {
+  db_.prepare(
+         "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries "
+         "WHERE received_at < ?1 OR (?2 > 0 AND id <= (SELECT MAX(id) FROM deliveries) - ?2) "
+         "ORDER BY id LIMIT ?3)")
+      .bind(1, received_before)
+      .bind(2, keep)
+      .bind(3, max_rows)
+      .exec();
+  return db_.changes();
+}
+
 }  // namespace stackrun::store
