@@ -3,6 +3,7 @@
 // run per push across the canonical source and its mirror, and every delivery recorded.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <future>
 #include <thread>
 
@@ -77,7 +78,9 @@ struct HookCluster {
   std::shared_ptr<Api> api;
   std::string first, second;  // two commits, each changing stacks/a
 
-  explicit HookCluster(core::RepoGuards guards = {}) {
+  explicit HookCluster(core::RepoGuards guards = {})
+      : HookCluster(test_config(std::move(guards))) {}
+  explicit HookCluster(std::shared_ptr<config::ServerConfig> config) {
     auto tx = st.begin();
     st.upsert_repo("infra", kUrl, "main", 1);
     tx.commit();
@@ -89,7 +92,7 @@ struct HookCluster {
         [this](const std::vector<store::NewRun>& runs) { return insert_runs(*api, runs); });
     ApiOptions ao;
     ao.log = [](const std::string&) {};
-    ao.config = test_config(std::move(guards));
+    ao.config = std::move(config);
     api = install_routes(live.server, st, coord, *worker, wall_ms, ao);
     EXPECT_EQ(live.start(), "");
   }
@@ -181,6 +184,77 @@ TEST(ApiHooks, ASignedPushCreatesExactlyOneRunAtItsCommit) {
   EXPECT_EQ(d[0].ref, "refs/heads/main");
   EXPECT_EQ(d[0].after, c.second);
   EXPECT_EQ(d[0].sender_login, "gordon");
+}
+
+// Each forge kind as the canonical source, with its real push payload (tests/data/webhooks) and
+// its own headers; Gitea's form-encoded delivery signs the JSON inside the form.
+TEST(ApiHooks, EachForgeKindsSignedPushCreatesExactlyOneRun) {
+  struct Case {
+    core::ForgeKind kind;
+    const char* file;
+    const char* after;
+    bool form;
+  };
+  const std::vector<Case> cases = {
+      {core::ForgeKind::github, "github-HookPush.json", kGithubAfter, false},
+      {core::ForgeKind::gitea, "gitea-HookPush.json", kForgejoAfter, false},
+      {core::ForgeKind::gitea, "gitea-HookPush.json", kForgejoAfter, true},
+      {core::ForgeKind::forgejo, "forgejo-HookPush.json", kForgejoAfter, false},
+  };
+  for (const auto& k : cases) {
+    const std::string name(core::to_string(k.kind));
+    SCOPED_TRACE(name + (k.form ? " (form)" : ""));
+    auto cfg = std::make_shared<config::ServerConfig>();
+    config::Repo r;
+    r.name = "infra";
+    config::Source src;
+    src.name = "solo";
+    src.kind = k.kind;
+    src.clone_url = kUrl;
+    src.webhook_secrets.emplace_back("s3cret", "env S");
+    r.sources = {src};
+    cfg->repos.push_back(r);
+    HookCluster c(cfg);
+    const std::string json = replace_all(forge::testdata::read_data(k.file), k.after, c.second);
+    const std::string mac = forge::hmac_sha256_hex("s3cret", json);
+    std::string body = json;
+    http::Client client(c.live.url());
+    const std::string title = k.kind == core::ForgeKind::github  ? "GitHub"
+                              : k.kind == core::ForgeKind::gitea ? "Gitea"
+                                                                 : "Forgejo";
+    client.set_header("X-" + title + "-Event", "push");
+    client.set_header("X-" + title + "-Delivery", "d-" + name);
+    if (k.kind == core::ForgeKind::github)
+      client.set_header("X-Hub-Signature-256", "sha256=" + mac);
+    else
+      client.set_header("X-" + title + "-Signature", mac);
+    if (k.form) {
+      client.set_header("Content-Type", "application/x-www-form-urlencoded");
+      std::string enc = "payload=";
+      for (unsigned char ch : json) {
+        static const char* kHex = "0123456789ABCDEF";
+        if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+          enc += static_cast<char>(ch);
+        } else {
+          enc += '%';
+          enc += kHex[ch >> 4];
+          enc += kHex[ch & 15];
+        }
+      }
+      body = enc;
+    }
+    auto a = client.request("POST", "/hooks/solo", body);
+    ASSERT_TRUE(a) << a.error();
+    EXPECT_EQ(a->status, 202) << a->body;
+    ASSERT_TRUE(c.worker_answered());
+    const auto runs = c.runs();
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].commit_sha, c.second);
+    const auto d = c.deliveries();
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].outcome, DeliveryOutcome::accept) << d[0].reason;
+    EXPECT_EQ(d[0].delivery_id, "d-" + name);
+  }
 }
 
 TEST(ApiHooks, BadSignaturesAre4xxRecordedAndCreateNoRun) {
