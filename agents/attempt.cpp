@@ -67,7 +67,7 @@ void report_unstarted(const wire::Offer& offer, const std::string& why, SlotLink
                                 1,
                                 false,
                                 0,
-                                {core::Class::transient, "agent.workdir", why, 0, {}}};
+                                {core::Class::transient, "agent.workdir", why, 0, {}, {}}};
   (void)report(req, *links.main, o, d, describe(offer));
 }
 
@@ -118,7 +118,7 @@ Outcome prepare_and_run(const wire::Offer& offer, const AgentOptions& o, const A
     fs::remove_all(workspace, ec);
     if (Status made = d.workspaces.make(offer.repo_url, offer.commit, workspace); !made) {
       (void)spool.note("checkout failed: " + made.error());
-      return {1, {core::Class::transient, "agent.checkout", made.error(), 0, {}}, false};
+      return {1, {core::Class::transient, "agent.checkout", made.error(), 0, {}, {}}, false};
     }
   }
   const StepHooks hooks{[&s] { return s.should_stop(); }, [&s] { return s.self_fenced(); }};

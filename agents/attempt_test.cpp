@@ -290,7 +290,7 @@ TEST(Attempt, FinishRefusedForItsSizeIsResentSmallerUntilAccepted) {
 }
 
 TEST(CompactVerdict, CutsEachStringAndKeepsTheClass) {
-  core::Verdict v{core::Class::fatal, std::string(5000, 'r'), std::string(300'000, 'x'), 7, {}};
+  core::Verdict v{core::Class::fatal, std::string(5000, 'r'), std::string(300'000, 'x'), 7, {}, {}};
   v.lock = core::LockInfo{};
   v.lock->id = std::string(10'000, 'i');
   v.lock->who = "me@host";

@@ -95,7 +95,7 @@ Outcome judge(const core::Classifier& classifier, const pipelines::Step& step,
 }  // namespace
 
 Outcome agent_fatal(int exit_code, std::string rule, std::string line) {
-  return {exit_code, {core::Class::fatal, std::move(rule), std::move(line), 0, {}}, false};
+  return {exit_code, {core::Class::fatal, std::move(rule), std::move(line), 0, {}, {}}, false};
 }
 
 Outcome run_steps(const StepsInput& in, proc::ProcessRunner& runner, const StepHooks& hooks) {

@@ -35,6 +35,26 @@ std::string cut(const std::string& s, std::size_t n) {
   return s.substr(0, n);
 }
 
+// "plan: 1 to add, 2 to change, 0 to destroy" (or "plan: no changes"), then up to 10 of its
+// changed addresses, one per line, and how many more.
+std::string plan_lines(const core::PlanSummary& p) {
+  std::string out;
+  if (p.no_changes) {
+    add_line(out, "         plan: no changes");
+    return out;
+  }
+  add_line(out, "         plan: " + (p.import ? std::to_string(p.import) + " to import, " : "") +
+                    std::to_string(p.add) + " to add, " + std::to_string(p.change) +
+                    " to change, " + std::to_string(p.destroy) + " to destroy");
+  constexpr std::size_t kShown = 10;
+  for (std::size_t i = 0; i < p.changes.size() && i < kShown; ++i)
+    add_line(out, "           " + pad(safe(p.changes[i].action), 8) + safe(p.changes[i].address));
+  const std::size_t rest = (p.changes.size() > kShown ? p.changes.size() - kShown : 0) +
+                           static_cast<std::size_t>(p.more);
+  if (rest > 0) add_line(out, "           ... and " + std::to_string(rest) + " more");
+  return out;
+}
+
 std::string attempt_lines(const wire::AttemptDetail& a, const Style& st) {
   std::string out;
   const std::string n = "      #" + std::to_string(a.n) + " ";
@@ -54,6 +74,7 @@ std::string attempt_lines(const wire::AttemptDetail& a, const Style& st) {
     add_line(out, "         lock held by " + safe(a.lock->who) + " (ID " + safe(a.lock->id) + ", " +
                       safe(a.lock->operation) + ", since " + safe(a.lock->created) + ")");
   }
+  if (a.plan) out += plan_lines(*a.plan);
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include "runner/core/classify_internal.hpp"
 #include "runner/core/normalise.hpp"
 #include "runner/core/pattern.hpp"
+#include "runner/core/plan_summary.hpp"
 
 namespace stackrun::core {
 
@@ -359,6 +360,7 @@ Verdict Classifier::classify(std::string_view output, int exit_code,
                              const std::map<int, Class>& exit_codes) const {
   const NormalisedOutput norm = normalise(output);
   Verdict v;
+  v.plan = parse_plan_summary(norm);
   if (const auto it = exit_codes.find(exit_code); it != exit_codes.end()) {
     v.cls = it->second;
     v.rule = "exit:" + std::to_string(exit_code);

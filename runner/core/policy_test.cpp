@@ -23,7 +23,8 @@ std::vector<AttemptRecord> attempts(std::initializer_list<std::pair<Class, Durat
 }
 
 Verdict lock_verdict(bool with_info, std::string who = "emo@laptop", std::string id = "1f2e") {
-  Verdict v{Class::lock, "builtin.lock.state-lock", "Error: Error acquiring the state lock", 2, {}};
+  Verdict v{Class::lock, "builtin.lock.state-lock", "Error: Error acquiring the state lock", 2, {},
+            {}};
   if (with_info) {
     v.lock = LockInfo{};
     v.lock->who = std::move(who);
@@ -32,7 +33,7 @@ Verdict lock_verdict(bool with_info, std::string who = "emo@laptop", std::string
   return v;
 }
 
-const Verdict kTransient{Class::transient, "builtin.transient.connection-reset", "x", 1, {}};
+const Verdict kTransient{Class::transient, "builtin.transient.connection-reset", "x", 1, {}, {}};
 
 struct Case {
   const char* name;
@@ -63,9 +64,9 @@ TEST(Decide, Table) {
   const auto fail = LockPolicy::Then::fail;
   const FailurePolicy dflt;
   const Verdict who = lock_verdict(true), nobody = lock_verdict(false);
-  const Verdict success{Class::success, "exit:0", "", 0, {}};
-  const Verdict drift{Class::drift, "exit:2", "", 0, {}};
-  const Verdict fatal{Class::fatal, "builtin.fatal.missing-argument", "Error: x", 3, {}};
+  const Verdict success{Class::success, "exit:0", "", 0, {}, {}};
+  const Verdict drift{Class::drift, "exit:2", "", 0, {}, {}};
+  const Verdict fatal{Class::fatal, "builtin.fatal.missing-argument", "Error: x", 3, {}, {}};
   const Class L = Class::lock, T = Class::transient;
   using K = Action::Kind;
   const std::string waiting = "state lock held by emo@laptop; trying again";
@@ -152,7 +153,7 @@ TEST(Decide, HardCapOfOneHundredAttempts) {
   p.lock.wait = hours(1000);
   p.transient.attempts = 1000;
   for (Class cls : {Class::lock, Class::transient}) {
-    const Verdict v{cls, "r", "", 0, {}};
+    const Verdict v{cls, "r", "", 0, {}, {}};
     std::vector<AttemptRecord> h(99, AttemptRecord{cls, t0});
     EXPECT_NE(decide(v, h, p, t0, fixed(0.5)).kind, Action::Kind::fail) << to_string(cls);
     h.push_back({cls, t0});

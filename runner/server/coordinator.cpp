@@ -162,6 +162,7 @@ Outcome Coordinator::finish(const store::AgentRow& agent, const FinishReport& re
   f.line = facts.verdict.line;
   f.line_no = facts.verdict.line_no;
   if (facts.verdict.lock) f.lock_json = wire::encode_lock(*facts.verdict.lock);
+  if (facts.verdict.plan) f.plan_json = wire::encode_plan(*facts.verdict.plan);
   if (!apply(fx, run->id, f, now)) return Outcome::stale;
   tx.commit();
   return o;

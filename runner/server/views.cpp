@@ -16,6 +16,8 @@ wire::AttemptDetail attempt_detail(const store::AttemptRow& a) {
   d.line_no = a.line_no;
   if (!a.lock_json.empty())
     if (auto lock = wire::decode_lock(a.lock_json)) d.lock = *lock;
+  if (!a.plan_json.empty())
+    if (auto plan = wire::decode_plan(a.plan_json)) d.plan = *plan;
   d.started_at = a.started_at;
   d.finished_at = a.finished_at;
   return d;

@@ -26,7 +26,7 @@ constexpr const char* kJobCols =
 constexpr const char* kAttemptCols =
     "a.id, a.job_id, a.agent_id, g.name, a.n, a.epoch, a.status, a.lease_expires_at, a.exit_code, "
     "a.class, a.rule, a.line, a.lock_json, a.line_no, a.started_at, a.finished_at, a.out_bytes, "
-    "a.out_truncated";
+    "a.out_truncated, a.plan_json";
 
 }  // namespace
 
@@ -157,6 +157,7 @@ AttemptRow read_attempt(const Stmt& s) {
   a.finished_at = s.opt_i64(15);
   a.out_bytes = s.i64(16);
   a.out_truncated = s.i64(17) != 0;
+  a.plan_json = s.text(18);
   return a;
 }
 

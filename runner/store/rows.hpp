@@ -64,6 +64,7 @@ struct AttemptRow {
   std::optional<std::int64_t> exit_code;
   std::optional<core::Class> cls;
   std::string rule, line, lock_json;
+  std::string plan_json;  // the plan its output held (wire JSON), "" = none
   int line_no = 0;
   Millis started_at = 0;
   std::optional<Millis> finished_at;

@@ -91,7 +91,7 @@ class Store {
   struct Finish {
     std::int64_t exit_code = 0;
     core::Class cls = core::Class::fatal;
-    std::string rule, line, lock_json;
+    std::string rule, line, lock_json, plan_json;  // lock and plan: wire JSON, "" = none
     int line_no = 0;
   };
   // running -> `status` (finished|lost|interrupted) iff still running under `epoch`.

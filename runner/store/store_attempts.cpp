@@ -105,7 +105,8 @@ bool Store::end_attempt(Id attempt_id, std::int64_t epoch, core::AttemptStatus f
   auto s = db_.prepare(
       "UPDATE attempts SET status = ?3, finished_at = ?4, exit_code = ?5, class = ?6, rule = ?7, "
       "line = ?8, "
-      "line_no = ?9, lock_json = ?10 WHERE id = ?1 AND epoch = ?2 AND status = ?11");
+      "line_no = ?9, lock_json = ?10, plan_json = ?12 WHERE id = ?1 AND epoch = ?2 AND status = "
+      "?11");
   s.bind(1, attempt_id).bind(2, epoch).bind(3, core::to_string(status)).bind(4, now);
   s.bind(11, core::to_string(from));
   if (f) {
@@ -118,8 +119,12 @@ bool Store::end_attempt(Id attempt_id, std::int64_t epoch, core::AttemptStatus f
       s.bind_null(10);
     else
       s.bind(10, f->lock_json);
+    if (f->plan_json.empty())
+      s.bind_null(12);
+    else
+      s.bind(12, f->plan_json);
   } else {
-    s.bind_null(5).bind_null(6).bind_null(7).bind_null(8).bind_null(9).bind_null(10);
+    s.bind_null(5).bind_null(6).bind_null(7).bind_null(8).bind_null(9).bind_null(10).bind_null(12);
   }
   s.exec();
   return db_.changes() == 1;

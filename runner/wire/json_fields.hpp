@@ -40,6 +40,7 @@ Json nullable(const std::optional<T>& v) {
 }
 
 Json lock_json(const core::LockInfo& l);
+Json plan_json(const core::PlanSummary& p);
 
 // ---------------------------------------------------------------- decoding
 
@@ -116,7 +117,18 @@ class Obj {
   // A required array of objects, each decoded by fields(Obj&, T&).
   template <class T, class Fn>
   void req_objects(const char* key, std::vector<T>& out, Fn fields) {
-    const Json* v = field(key, true);
+    objects(field(key, true), key, out, fields);
+  }
+  // The same, absent or null meaning an empty array.
+  template <class T, class Fn>
+  void opt_objects(const char* key, std::vector<T>& out, Fn fields) {
+    const Json* v = field(key, false);
+    if (v && !v->is_null()) objects(v, key, out, fields);
+  }
+
+ private:
+  template <class T, class Fn>
+  void objects(const Json* v, const char* key, std::vector<T>& out, Fn& fields) {
     if (!v) return;
     const std::string path = path_of(key);
     if (!v->is_array()) return ctx_.wrong(path, "expected an array");
@@ -125,7 +137,6 @@ class Obj {
       object((*v)[i], path + "[" + std::to_string(i) + "]", out.emplace_back(), fields);
   }
 
- private:
   // The field's value; nullptr when absent (an error if `required`) or after an earlier error.
   const Json* field(const char* key, bool required);
   std::string path_of(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
@@ -142,6 +153,9 @@ class Obj {
 };
 
 void lock_fields(Obj& o, core::LockInfo& l);
+// {"add","change","destroy","import","no_changes","changes":[{"address","action"}],"more"}:
+// every key optional on decode.
+void plan_fields(Obj& o, core::PlanSummary& p);
 
 // What an empty body (nothing but whitespace) means for a message.
 enum class EmptyBody { error, empty_object };

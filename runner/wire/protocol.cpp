@@ -9,6 +9,9 @@
 //   FinishRequest::verdict    -> "verdict": {"class", "rule", "line", "line_no", "lock"}
 //   core::LockInfo            -> {"id", "path", "operation", "who", "version", "created", "info"}
 //                                (in verdict.lock and AttemptDetail "lock"; null when absent)
+//   core::PlanSummary         -> {"add", "change", "destroy", "import", "no_changes",
+//                                "changes": [{"address", "action"}], "more"} (in verdict.plan
+//                                and AttemptDetail "plan"; null when the output held no plan)
 //   RunSummary::cancel        -> "cancel": "none" | "graceful" | "force"
 //   RunDetail                 -> the RunSummary's keys at the top level plus "jobs": [JobDetail]
 //                                (flattened: there is no "run" key)
@@ -62,6 +65,27 @@ void lock_fields(Obj& o, core::LockInfo& l) {
   o.opt("info", l.info);
 }
 
+Json plan_json(const core::PlanSummary& p) {
+  Json changes = Json::array();
+  for (const auto& c : p.changes) changes.push_back({{"address", c.address}, {"action", c.action}});
+  return {{"add", p.add},       {"change", p.change},         {"destroy", p.destroy},
+          {"import", p.import}, {"no_changes", p.no_changes}, {"changes", std::move(changes)},
+          {"more", p.more}};
+}
+
+void plan_fields(Obj& o, core::PlanSummary& p) {
+  o.opt("add", p.add);
+  o.opt("change", p.change);
+  o.opt("destroy", p.destroy);
+  o.opt("import", p.import);
+  o.opt("no_changes", p.no_changes);
+  o.opt_objects("changes", p.changes, [](Obj& c, core::PlanChange& ch) {
+    c.req("address", ch.address);
+    c.req("action", ch.action);
+  });
+  o.opt("more", p.more);
+}
+
 }  // namespace detail
 
 std::string encode(const Health& m) {
@@ -105,6 +129,16 @@ Result<core::LockInfo> decode_lock(std::string_view body) {
   return detail::decode<core::LockInfo>(
       "lock", body, detail::EmptyBody::error,
       [](Obj& o, core::LockInfo& m) { detail::lock_fields(o, m); });
+}
+
+std::string encode_plan(const core::PlanSummary& m) {
+  return detail::dump(detail::plan_json(m));
+}
+
+Result<core::PlanSummary> decode_plan(std::string_view body) {
+  return detail::decode<core::PlanSummary>(
+      "plan", body, detail::EmptyBody::error,
+      [](Obj& o, core::PlanSummary& m) { detail::plan_fields(o, m); });
 }
 
 std::string error_text(std::string_view body) {

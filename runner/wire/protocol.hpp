@@ -187,6 +187,7 @@ struct AttemptDetail {
   std::string rule, line;          // the rule and the line that decided the verdict
   int line_no = 0;
   std::optional<core::LockInfo> lock;
+  std::optional<core::PlanSummary> plan;  // the plan its output held (drift runs)
   Millis started_at = 0;
   std::optional<Millis> finished_at;
   bool operator==(const AttemptDetail&) const = default;
@@ -345,6 +346,9 @@ Result<DeliveryList> decode_delivery_list(std::string_view body);
 // Lock Info alone, as the store keeps it with an attempt: the same object as verdict.lock.
 std::string encode_lock(const core::LockInfo& m);
 Result<core::LockInfo> decode_lock(std::string_view body);
+// A plan summary alone, as the store keeps it with an attempt: the same object as verdict.plan.
+std::string encode_plan(const core::PlanSummary& m);
+Result<core::PlanSummary> decode_plan(std::string_view body);
 
 // The "error" text of a non-2xx body, or the body itself when it is not an ErrorBody (a proxy's
 // HTML page, say), cut to 500 bytes.

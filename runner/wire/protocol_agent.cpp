@@ -19,6 +19,7 @@ void verdict_fields(Obj& o, core::Verdict& v) {
   o.opt("line", v.line);
   o.opt("line_no", v.line_no);
   o.opt_object("lock", v.lock, detail::lock_fields);
+  o.opt_object("plan", v.plan, detail::plan_fields);
 }
 
 Json verdict_json(const core::Verdict& v) {
@@ -26,7 +27,8 @@ Json verdict_json(const core::Verdict& v) {
           {"rule", v.rule},
           {"line", v.line},
           {"line_no", v.line_no},
-          {"lock", v.lock ? detail::lock_json(*v.lock) : Json(nullptr)}};
+          {"lock", v.lock ? detail::lock_json(*v.lock) : Json(nullptr)},
+          {"plan", v.plan ? detail::plan_json(*v.plan) : Json(nullptr)}};
 }
 
 }  // namespace

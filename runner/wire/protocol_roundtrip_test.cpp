@@ -137,11 +137,15 @@ TEST(WireEncode, FinishVerdictIsAnObjectWithLock) {
             R"("line":"Error acquiring the state lock","line_no":12,)"
             R"("lock":{"id":"4f6c-lock","path":"bucket/pg/terraform.tfstate",)"
             R"("operation":"OperationTypeApply","who":"ci@runner-1","version":"1.9.8",)"
-            R"("created":"2026-06-28 10:00:00.123 +0000 UTC","info":"held by run 7"}}})");
+            R"("created":"2026-06-28 10:00:00.123 +0000 UTC","info":"held by run 7"},)"
+            R"("plan":{"add":1,"change":2,"destroy":3,"import":4,"no_changes":false,)"
+            R"("changes":[{"address":"module.db.aws_db_instance.this[0]","action":"update"},)"
+            R"({"address":"aws_s3_bucket.logs","action":"destroy"}],"more":5}}})");
   FinishRequest f;
   EXPECT_EQ(encode(f),
             R"({"attempt_id":0,"epoch":0,"exit_code":0,"stopped":false,"seq_count":0,)"
-            R"("verdict":{"class":"success","rule":"","line":"","line_no":0,"lock":null}})");
+            R"("verdict":{"class":"success","rule":"","line":"","line_no":0,"lock":null,)"
+            R"("plan":null}})");
 }
 
 TEST(WireEncode, RunDetailIsFlatWithRenamedAttemptKeys) {
@@ -151,16 +155,16 @@ TEST(WireEncode, RunDetailIsFlatWithRenamedAttemptKeys) {
   d.jobs[0].attempts.resize(1);
   d.jobs[0].attempts[0].exit_code = 3;
   d.jobs[0].attempts[0].cls = core::Class::fatal;
-  EXPECT_EQ(
-      encode(d),
-      R"({"id":5,"repo":"","pipeline":"","pipeline_file":"","kind":"apply","event":"",)"
-      R"("ref":"","before":"","commit":"","message":"","status":"queued","summary":"",)"
-      R"("cancel":"none","created_at":0,"started_at":null,"finished_at":null,)"
-      R"("superseded_by":null,"jobs":[)"
-      R"({"id":0,"stack":"","label":"","tier":"","kind":"apply","status":"pending",)"
-      R"("reason":"","result_reason":"","not_before":0,"created_at":0,"finished_at":null,)"
-      R"("attempts":[{"n":0,"agent":"","status":"running","exit":3,"class":"fatal",)"
-      R"("rule":"","line":"","line_no":0,"lock":null,"started_at":0,"finished_at":null}]}]})");
+  EXPECT_EQ(encode(d),
+            R"({"id":5,"repo":"","pipeline":"","pipeline_file":"","kind":"apply","event":"",)"
+            R"("ref":"","before":"","commit":"","message":"","status":"queued","summary":"",)"
+            R"("cancel":"none","created_at":0,"started_at":null,"finished_at":null,)"
+            R"("superseded_by":null,"jobs":[)"
+            R"({"id":0,"stack":"","label":"","tier":"","kind":"apply","status":"pending",)"
+            R"("reason":"","result_reason":"","not_before":0,"created_at":0,"finished_at":null,)"
+            R"("attempts":[{"n":0,"agent":"","status":"running","exit":3,"class":"fatal",)"
+            R"("rule":"","line":"","line_no":0,"lock":null,"plan":null,"started_at":0,)"
+            R"("finished_at":null}]}]})");
 }
 
 TEST(WireEncode, LogPage) {

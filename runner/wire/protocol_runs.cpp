@@ -64,6 +64,7 @@ Json attempt_json(const AttemptDetail& a) {
           {"line", a.line},
           {"line_no", a.line_no},
           {"lock", a.lock ? detail::lock_json(*a.lock) : Json(nullptr)},
+          {"plan", a.plan ? detail::plan_json(*a.plan) : Json(nullptr)},
           {"started_at", a.started_at},
           {"finished_at", nullable(a.finished_at)}};
 }
@@ -78,6 +79,7 @@ void attempt_fields(Obj& o, AttemptDetail& a) {
   o.req("line", a.line);
   o.req("line_no", a.line_no);
   o.opt_object("lock", a.lock, detail::lock_fields);
+  o.opt_object("plan", a.plan, detail::plan_fields);
   o.req("started_at", a.started_at);
   o.opt("finished_at", a.finished_at);
 }

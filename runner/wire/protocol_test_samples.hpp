@@ -53,6 +53,17 @@ inline LogAck log_ack() {
   return {2};
 }
 
+inline core::PlanSummary plan() {
+  core::PlanSummary p;
+  p.add = 1;
+  p.change = 2;
+  p.destroy = 3;
+  p.import = 4;
+  p.changes = {{"module.db.aws_db_instance.this[0]", "update"}, {"aws_s3_bucket.logs", "destroy"}};
+  p.more = 5;
+  return p;
+}
+
 inline FinishRequest finish_request() {
   FinishRequest f;
   f.attempt_id = 41;
@@ -60,8 +71,12 @@ inline FinishRequest finish_request() {
   f.exit_code = -2;
   f.stopped = true;
   f.seq_count = 7;
-  f.verdict = {core::Class::lock, "builtin.lock.state-lock", "Error acquiring the state lock", 12,
-               lock()};
+  f.verdict = {core::Class::lock,
+               "builtin.lock.state-lock",
+               "Error acquiring the state lock",
+               12,
+               lock(),
+               plan()};
   return f;
 }
 
@@ -122,6 +137,7 @@ inline AttemptDetail attempt_detail() {
   a.line = "Error: Throttling";
   a.line_no = 9;
   a.lock = lock();
+  a.plan = plan();
   a.started_at = 4'000;
   a.finished_at = 5'000;
   return a;

@@ -122,8 +122,11 @@ TEST(E2eFaults, AWriteLockHeldByAnotherProcessAnswers503UntilItIsReleased) {
       run, [](const json& j) { return job_of(j, "grafana").value("status", "") == "running"; },
       seconds(60)));
   // A real second process takes the write lock for 4 s, far past the server's busy timeout.
+  // Why .timeout: the server may be inside a short write (a heartbeat, a log chunk) at that
+  // instant; the holder waits for it instead of failing its BEGIN at once.
   auto holder = std::async(std::launch::async, [&] {
-    return testing::run_command({"sqlite3", c.db()}, "BEGIN IMMEDIATE;\n.shell sleep 4\nCOMMIT;\n",
+    return testing::run_command({"sqlite3", c.db()},
+                                ".timeout 5000\nBEGIN IMMEDIATE;\n.shell sleep 4\nCOMMIT;\n",
                                 seconds(30));
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(700));

@@ -31,6 +31,18 @@ TEST(E2eManualRun, TriggerRunPlansEveryStackOfTheDriftPipeline) {
   EXPECT_EQ(skipped, std::set<std::string>{"vault"});
   EXPECT_EQ(drifted.size(), done["jobs"].size() - 1) << done.dump(2);
   EXPECT_TRUE(drifted.count("dbaas"));
+  // Each plan's summary and changed addresses are kept with its attempt and shown.
+  const auto& plan = job_of(done, "dbaas")["attempts"][0]["plan"];
+  ASSERT_TRUE(plan.is_object()) << job_of(done, "dbaas").dump(2);
+  EXPECT_EQ(plan.value("add", -1), 1);
+  EXPECT_EQ(plan.value("destroy", -1), 0);
+  ASSERT_EQ(plan["changes"].size(), 1u);
+  EXPECT_EQ(plan["changes"][0].value("address", ""), "helm_release.this");
+  EXPECT_EQ(plan["changes"][0].value("action", ""), "create");
+  const auto show = c.cli({"show", std::to_string(run)});
+  EXPECT_NE(show.out.find("plan: 1 to add, 0 to change, 0 to destroy\n"), std::string::npos)
+      << show.out;
+  EXPECT_NE(show.out.find("create  helm_release.this\n"), std::string::npos) << show.out;
 
   // The apply pipeline admits manual events too; a name that does not exist is refused.
   auto unknown = c.cli({"trigger", "run", "--pipeline", "nightly"});
