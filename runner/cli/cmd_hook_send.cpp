@@ -23,18 +23,6 @@ struct HookSendArgs {
   std::int64_t sender_id = 0;
 };
 
-forge::ForgeKind forge_kind(core::ForgeKind k) {
-  switch (k) {
-    case core::ForgeKind::github:
-      return forge::ForgeKind::github;
-    case core::ForgeKind::gitea:
-      return forge::ForgeKind::gitea;
-    case core::ForgeKind::forgejo:
-      return forge::ForgeKind::forgejo;
-  }
-  return forge::ForgeKind::forgejo;
-}
-
 bool is_hex_sha(const std::string& s) {
   return (s.size() == 40 || s.size() == 64) &&
          s.find_first_not_of("0123456789abcdef") == std::string::npos;
@@ -71,7 +59,7 @@ int run_hook_send(const HookSendArgs& a) {
                                                .count()) +
                             "-" + std::to_string(::getpid());
   // The first secret signs: during a rotation it is the one the forge was given last.
-  const auto d = forge::sample_push(forge_kind(found->source->kind), push,
+  const auto d = forge::sample_push(forge::from_core(found->source->kind), push,
                                     found->source->webhook_secrets.front().reveal());
   http::Client client(server);
   for (const auto& [name, value] : d.headers)

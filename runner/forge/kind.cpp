@@ -81,4 +81,16 @@ std::string display_name(std::string_view lower_name) {
   return out;
 }
 
+ForgeKind from_core(core::ForgeKind k) {
+  switch (k) {
+    case core::ForgeKind::forgejo:
+      return ForgeKind::forgejo;
+    case core::ForgeKind::gitea:
+      return ForgeKind::gitea;
+    case core::ForgeKind::github:
+      return ForgeKind::github;
+  }
+  return ForgeKind::forgejo;
+}
+
 }  // namespace stackrun::forge

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "runner/core/forge_guards.hpp"
+
 namespace stackrun::forge {
 
 enum class ForgeKind { github, gitea, forgejo };
@@ -13,6 +15,8 @@ enum class ForgeKind { github, gitea, forgejo };
 // "github", "gitea", "forgejo"; parse is its exact inverse (nullopt for anything else).
 std::string_view to_string(ForgeKind k);
 std::optional<ForgeKind> parse_forge_kind(std::string_view text);
+// The same forge as the core's guards name it (core::ForgeKind, in the server configuration).
+ForgeKind from_core(core::ForgeKind k);
 
 // Request headers by lower-cased name (as runner/http's Request holds them; a repeat keeps the
 // last).

@@ -15,18 +15,6 @@
 namespace stackrun::server {
 namespace {
 
-forge::ForgeKind forge_kind(core::ForgeKind k) {
-  switch (k) {
-    case core::ForgeKind::forgejo:
-      return forge::ForgeKind::forgejo;
-    case core::ForgeKind::gitea:
-      return forge::ForgeKind::gitea;
-    case core::ForgeKind::github:
-      return forge::ForgeKind::github;
-  }
-  return forge::ForgeKind::forgejo;
-}
-
 core::DeliveryKind delivery_kind(forge::PushKind k) {
   switch (k) {
     case forge::PushKind::push:
@@ -178,7 +166,7 @@ void Api::hook(const http::Request& req, const http::Reply& reply) {
   guarded(reply, [&] {
     const auto src = source_of(options, req);
     if (!src) return reply(error_response(404, "no webhook source " + req.params.at("source")));
-    const auto kind = forge_kind(src->source->kind);
+    const auto kind = forge::from_core(src->source->kind);
     std::vector<std::string> secrets;
     for (const auto& s : src->source->webhook_secrets) secrets.push_back(s.reveal());
     const auto v = forge::verify_delivery(kind, req.headers, req.body, secrets);
