@@ -23,14 +23,9 @@ struct HookSendArgs {
   std::int64_t sender_id = 0;
 };
 
-bool is_hex_sha(const std::string& s) {
-  return (s.size() == 40 || s.size() == 64) &&
-         s.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
 int run_hook_send(const HookSendArgs& a) {
   constexpr const char* me = "stackrun hook send: ";
-  if (!is_hex_sha(a.after) || (!a.before.empty() && !is_hex_sha(a.before))) {
+  if (!forge::is_commit_id(a.after) || (!a.before.empty() && !forge::is_commit_id(a.before))) {
     std::cerr << me << "--after and --before take a full commit id (40 lower-case hex digits)\n";
     return 2;
   }

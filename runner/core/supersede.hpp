@@ -23,10 +23,10 @@ namespace stackrun::core {
 // (one stack re-applied by hand at a chosen revision, which must run as asked).
 bool takes_part_in_supersede(std::string_view event);
 
-// The jobs of older runs the new run must add: of `older_unstarted` (pending or queued jobs of
-// older runs, in any order), one per stack that `new_stacks` lacks, taken from the newest run
-// that has it; returned in the order of `older_unstarted`. Jobs in other states are ignored.
+// The jobs of older runs the new run must add: of `older_jobs` (the older runs' jobs, in any
+// order), the not-started ones (pending or queued), one per stack that `new_stacks` lacks,
+// taken from the newest run that has it; returned in the order of `older_jobs`.
 std::vector<JobView> to_inherit(const std::vector<std::string>& new_stacks,
-                                const std::vector<JobView>& older_unstarted);
+                                const std::vector<JobView>& older_jobs);
 
 }  // namespace stackrun::core

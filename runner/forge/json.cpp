@@ -43,11 +43,6 @@ struct Reader {
   }
 };
 
-bool commit_id(std::string_view s) {
-  if (s.size() != 40 && s.size() != 64) return false;
-  return s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
 // head_commit.message; else the message of the commit whose id is `after` (Gitea lists commits
 // newest first, GitHub oldest first); else the last commit's; else "".
 std::string head_message(Reader& r, const Json& root, const std::string& after) {
@@ -104,10 +99,10 @@ Result<PushEvent> decode_push_payload(std::string_view json) {
   e.kind = PushKind::push;
   e.ref = r.str(root, "ref", "ref");
   e.before = r.str(root, "before", "before");
-  if (!r.error && !commit_id(e.before))
+  if (!r.error && !is_commit_id(e.before))
     r.fail("before", "expected a commit id (40 or 64 lower-case hex digits)");
   e.after = r.str(root, "after", "after");
-  if (!r.error && !commit_id(e.after))
+  if (!r.error && !is_commit_id(e.after))
     r.fail("after", "expected a commit id (40 or 64 lower-case hex digits)");
   if (const Json* repo = r.object(root, "repository", "repository"))
     e.clone_url = r.str(*repo, "repository.clone_url", "clone_url");

@@ -47,4 +47,9 @@ Result<PushEvent> parse_push_event(ForgeKind kind, const Headers& headers,
   return e;
 }
 
+bool is_commit_id(std::string_view s) {
+  if (s.size() != 40 && s.size() != 64) return false;
+  return s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 }  // namespace stackrun::forge

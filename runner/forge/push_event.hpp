@@ -34,6 +34,9 @@ struct PushEvent {
   bool operator==(const PushEvent&) const = default;
 };
 
+// A full commit id as forges send it: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits.
+bool is_commit_id(std::string_view s);
+
 // The kind of a push to `ref` ending at `after`: deletion first (a deleted tag is a deletion),
 // then tag, then push for refs/heads/*, else other.
 PushKind classify_push(std::string_view ref, std::string_view after);

@@ -1,7 +1,6 @@
 #include "runner/server/coordinator.hpp"
 
 #include <chrono>
-#include <limits>
 #include <map>
 
 #include "runner/core/classify.hpp"
@@ -242,25 +241,25 @@ Id Coordinator::insert_and_settle(const store::NewRun& run, Millis now) {
   // Older runs of the same line still going: this run takes over what they have not started
   // (core/supersede.hpp), in this transaction, so none of those jobs can start meanwhile.
   std::vector<store::RunRow> older;
-  std::vector<store::JobRow> unstarted;
+  std::vector<store::JobRow> older_jobs;  // run by run, each in tier order
   if (core::takes_part_in_supersede(run.event)) {
-    older = store_.supersedable_runs(run.repo_id, run.pipeline, run.ref,
-                                     std::numeric_limits<Id>::max());
-    for (const auto& o : older)
-      for (auto& j : store_.jobs_of_run(o.id))
-        if (j.status == core::JobStatus::pending || j.status == core::JobStatus::queued)
-          unstarted.push_back(std::move(j));
+    for (auto& o : store_.active_runs_of_line(run.repo_id, run.pipeline, run.ref)) {
+      if (!core::takes_part_in_supersede(o.event)) continue;
+      for (auto& j : store_.jobs_of_run(o.id)) older_jobs.push_back(std::move(j));
+      older.push_back(std::move(o));
+    }
   }
+  std::map<Id, std::size_t> index_of;  // job id -> its place in older_jobs
+  for (std::size_t i = 0; i < older_jobs.size(); ++i) index_of[older_jobs[i].id] = i;
   std::vector<std::string> stacks;
   for (const auto& j : run.jobs) stacks.push_back(j.stack);
   std::vector<std::string> lines = run.lines;
   std::map<Id, std::vector<std::string>> inherited_from;
-  for (const auto& v : core::to_inherit(stacks, views_of(unstarted)))
-    for (const auto& j : unstarted)
-      if (j.id == v.id) {
-        bare.jobs.push_back(inherited_job(j));
-        inherited_from[j.run_id].push_back(j.stack);
-      }
+  for (const auto& v : core::to_inherit(stacks, views_of(older_jobs))) {
+    const store::JobRow& j = older_jobs[index_of.at(v.id)];
+    bare.jobs.push_back(inherited_job(j));
+    inherited_from[j.run_id].push_back(j.stack);
+  }
   for (const auto& [from, taken] : inherited_from) {
     std::string line = "takes over " + std::to_string(taken.size()) + " stack(s) run " +
                        std::to_string(from) + " had not started:";

@@ -203,12 +203,12 @@ void Store::set_run_summary(Id run_id, const std::string& summary) {
   db_.prepare("UPDATE runs SET summary = ?2 WHERE id = ?1").bind(1, run_id).bind(2, summary).exec();
 }
 
-std::vector<RunRow> Store::supersedable_runs(Id repo_id, const std::string& pipeline,
-                                             const std::string& ref, Id newer) {
-  auto s = db_.prepare(
-      select_runs("WHERE r.repo_id = ?1 AND r.pipeline = ?2 AND r.ref = ?3 AND r.id < ?4 "
-                  "AND r.status IN ('queued', 'running') AND r.event != 'manual' ORDER BY r.id"));
-  s.bind(1, repo_id).bind(2, pipeline).bind(3, ref).bind(4, newer);
+std::vector<RunRow> Store::active_runs_of_line(Id repo_id, const std::string& pipeline,
+                                               const std::string& ref) {
+  auto s =
+      db_.prepare(select_runs("WHERE r.repo_id = ?1 AND r.pipeline = ?2 AND r.ref = ?3 "
+                              "AND r.status IN ('queued', 'running') ORDER BY r.id"));
+  s.bind(1, repo_id).bind(2, pipeline).bind(3, ref);
   std::vector<RunRow> out;
   while (s.step()) out.push_back(read_run(s));
   return out;

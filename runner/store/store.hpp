@@ -48,10 +48,10 @@ class Store {
   // Conditional: true iff the run was `from` and is now `to` (started_at / finished_at set).
   bool set_run_status(Id run_id, core::RunStatus from, core::RunStatus to, Millis now);
   void set_run_summary(Id run_id, const std::string& summary);
-  // Runs a new run of (repo, pipeline, ref) supersedes: still queued or running, older than
-  // `newer`, not manual (core::takes_part_in_supersede), oldest first.
-  std::vector<RunRow> supersedable_runs(Id repo_id, const std::string& pipeline,
-                                        const std::string& ref, Id newer);
+  // The runs of (repo, pipeline, ref) still queued or running, oldest first: those a new run of
+  // that line may supersede (core/supersede.hpp decides which).
+  std::vector<RunRow> active_runs_of_line(Id repo_id, const std::string& pipeline,
+                                          const std::string& ref);
   void set_superseded_by(Id run_id, Id by);
   // Raises the run's cancel level to `level` (never lowers it).
   void raise_cancel(Id run_id, core::CancelLevel level);
