@@ -8,9 +8,8 @@ namespace stackrun::pipelines {
 namespace {
 
 std::optional<Event> event_from(std::string_view s) {
-  if (s == "push") return Event::push;
-  if (s == "cron") return Event::cron;
-  if (s == "manual") return Event::manual;
+  for (Event e : {Event::push, Event::cron, Event::manual})
+    if (to_string(e) == s) return e;
   return std::nullopt;
 }
 

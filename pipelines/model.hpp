@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runner/core/duration.hpp"
@@ -27,6 +28,8 @@ struct Diagnostic {
 };
 
 enum class Event { push, cron, manual };
+// "push", "cron", "manual": the names `when[].event` takes and messages use.
+std::string_view to_string(Event e);
 enum class Kind { apply, plan };  // apply jobs are never blindly re-run; plan jobs may be
 
 // One `when:` entry; a run is admitted if any condition matches (OR), and a condition

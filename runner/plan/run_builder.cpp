@@ -113,18 +113,6 @@ Result<std::vector<JobSpec>> reapply_jobs(const RunInputs& in, const PipelineFil
   return jobs;
 }
 
-std::string event_name(pipelines::Event e) {
-  switch (e) {
-    case pipelines::Event::push:
-      return "push";
-    case pipelines::Event::cron:
-      return "cron";
-    case pipelines::Event::manual:
-      return "manual";
-  }
-  return "manual";
-}
-
 }  // namespace
 
 std::string label_of(const pipelines::Discovery& d, const std::string& stack) {
@@ -177,8 +165,9 @@ Result<std::vector<RunSpec>> build_runs(const RunInputs& in, const RunRequest& r
                  in.commit.substr(0, 12)};
   // A pipeline asked for by name that its `when` keeps out says so, not "nothing matched".
   if (runs.empty() && !req.pipeline.empty() && req.stack.empty())
-    return Error{"pipeline \"" + req.pipeline + "\" does not run on " + event_name(req.event) +
-                 " events at " + in.commit.substr(0, 12) + " (its `when` admits none" +
+    return Error{"pipeline \"" + req.pipeline + "\" does not run on " +
+                 std::string(pipelines::to_string(req.event)) + " events at " +
+                 in.commit.substr(0, 12) + " (its `when` admits none" +
                  (req.event == pipelines::Event::manual ? "; add `- event: manual`" : "") +
                  ", or its conditions exclude this one)"};
   return runs;
