@@ -8,6 +8,10 @@
 #   <key>.lockinfo  present while the lock is held: the body of Terraform's "Lock Info:" block
 #   lock.log        one line per lock event: "acquire|release <stack-id> <pid> <epoch-ns>"
 #   faults/<key>    injected faults, one per line, consumed one per plan/apply (see terragrunt)
+#   drift/<key>     out-of-band changes, "ACTION ADDRESS" per line, ACTION create|update|destroy|
+#                   replace ("#" comments, blank lines ignored); plan shows them and keeps the
+#                   file, apply reverts them and removes it (see terragrunt)
+#   gates/<NAME>    created by a test to release a "gate NAME" fault
 
 # Terraform (Go) handles SIGINT/SIGTERM even when started with them ignored, as `cmd &` in a
 # non-interactive shell does; bash cannot trap a signal ignored on entry, so re-exec once with

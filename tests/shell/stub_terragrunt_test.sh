@@ -306,6 +306,127 @@ t_faults() {
   check_lock_log "$STACKRUN_STUB_STATE/lock.log"
 }
 
+t_drift() {
+  new_case drift
+  local d=$STACKRUN_STUB_STATE/drift/grafana a
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  expect_eq "apply exit" "$RC" 0
+  mkdir -p "$STACKRUN_STUB_STATE/drift"
+  printf '# changed by hand on the cluster\nupdate helm_release.this\n\ndestroy kubernetes_config_map.extra\n' >"$d"
+  printf '  # keep going\nreplace module.db.kubernetes_secret.creds["app"]\ncreate kubernetes_namespace.this\n' >>"$d"
+  cp "$d" "$WORK/drift/drift.orig"
+
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode -input=false
+  expect_eq "drift plan exit" "$RC" 2
+  expect_eq "drift plan stderr" "$ERR" ""
+  expect_contains "drift note" "$OUT" "Note: Objects have changed outside of Terraform
+
+Terraform detected the following changes made outside of Terraform since the
+last \"terraform apply\" which may have affected this plan:"
+  expect_contains "drift note" "$OUT" "Unless you have made equivalent changes to your configuration, or ignored the"
+  expect_contains "drift plan" "$OUT" "Plan: 2 to add, 1 to change, 2 to destroy."
+  expect_not_contains "drift plan" "$OUT" "No changes."
+  for a in '  # helm_release.this will be updated in-place
+  ~ resource "helm_release" "this" {' \
+    '  # kubernetes_config_map.extra will be destroyed
+  - resource "kubernetes_config_map" "extra" {' \
+    '  # module.db.kubernetes_secret.creds["app"] must be replaced
+-/+ resource "kubernetes_secret" "creds" {' \
+    '  # kubernetes_namespace.this will be created
+  + resource "kubernetes_namespace" "this" {' \
+    '  # kubernetes_namespace.this has been deleted' '  # helm_release.this has changed'; do
+    expect_contains "drift plan" "$OUT" "$a"
+  done
+  expect_eq "drift plan lists 4 actions" "$(grep -cE '^  # .* (will be|must be) ' <<<"$OUT")" 4
+  expect_contains "drift symbols" "$OUT" "  + create
+  ~ update in-place
+  - destroy
+-/+ destroy and then create replacement"
+
+  run "$STACK_DIR" "$TG" plan -input=false
+  expect_eq "drift plan without -detailed-exitcode" "$RC" 0
+  expect_contains "second drift plan (file not consumed)" "$OUT" "Plan: 2 to add, 1 to change, 2 to destroy."
+  if cmp -s "$d" "$WORK/drift/drift.orig"; then pass; else fail "plan changed the drift file"; fi
+
+  # Only an update: one change.
+  printf 'update helm_release.this\n' >"$d"
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "one-update drift exit" "$RC" 2
+  expect_contains "one-update drift" "$OUT" "Plan: 0 to add, 1 to change, 0 to destroy."
+  cp "$WORK/drift/drift.orig" "$d"
+
+  run "$STACK_DIR" "$TG" apply -auto-approve -input=false
+  expect_eq "apply of drift exit" "$RC" 0
+  expect_contains "apply of drift" "$OUT" "helm_release.this: Modifications complete after 0s [id=grafana]"
+  expect_contains "apply of drift" "$OUT" "kubernetes_config_map.extra: Destruction complete after 0s"
+  expect_contains "apply of drift" "$OUT" "Apply complete! Resources: 2 added, 1 changed, 2 destroyed."
+  expect_no_file "$d"
+  expect_no_file "$STACKRUN_STUB_STATE/grafana.lockinfo"
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "plan after reverting apply" "$RC" 0
+  expect_contains "plan after reverting apply" "$OUT" "No changes. Your infrastructure matches the configuration."
+
+  # Drift plus a config change: both sets of actions.
+  printf 'destroy kubernetes_config_map.extra\n' >"$d"
+  echo 'variable "extra" { default = 1 }' >>"$STACK_DIR/main.tf"
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "drift + config change exit" "$RC" 2
+  expect_contains "drift + config change" "$OUT" "  # helm_release.this will be created"
+  expect_contains "drift + config change" "$OUT" "Plan: 1 to add, 0 to change, 1 to destroy."
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  expect_contains "apply of drift + config change" "$OUT" "Apply complete! Resources: 1 added, 0 changed, 1 destroyed."
+  expect_no_file "$d"
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "plan after that apply" "$RC" 0
+  check_lock_log "$STACKRUN_STUB_STATE/lock.log"
+}
+
+t_drift_bad_line() {
+  new_case drift_bad_line
+  local d=$STACKRUN_STUB_STATE/drift/grafana
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  mkdir -p "$STACKRUN_STUB_STATE/drift"
+  printf '# ok\nupdate helm_release.this\n\nmodify helm_release.this\n' >"$d"
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "unknown action exit" "$RC" 1
+  expect_contains "unknown action" "$ERR" "$d:4: invalid drift line \"modify helm_release.this\""
+  printf 'update helm_release.this extra\n' >"$d"
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  expect_eq "two addresses exit" "$RC" 1
+  expect_contains "two addresses" "$ERR" "$d:1: invalid drift line"
+  printf 'destroy\n' >"$d"
+  run "$STACK_DIR" "$TG" plan
+  expect_eq "missing address exit" "$RC" 1
+  expect_contains "missing address" "$ERR" "$d:1: invalid drift line"
+  expect_file "$d"
+  expect_no_file "$STACKRUN_STUB_STATE/grafana.lockinfo"
+  check_lock_log "$STACKRUN_STUB_STATE/lock.log"
+}
+
+t_pgcreds() {
+  new_case pgcreds
+  local f=$STACKRUN_STUB_STATE/faults/grafana
+  mkdir -p "$STACKRUN_STUB_STATE/faults"
+  printf 'pgcreds\n' >"$f"
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "pgcreds exit" "$RC" 1
+  expect_eq "pgcreds first stderr line" "$(head -n 1 "$WORK/err")" \
+    "ERROR: Cannot read PG credentials from Vault. Vault output follows:"
+  expect_contains "pgcreds" "$ERR" "URL: GET https://vault-active.vault.svc.cluster.local:8200/v1/database/static-creds/pg-terraform-state
+Code: 403. Errors:
+
+* permission denied
+
+Hint: humans run 'vault login -method=oidc'; CI auths via K8s SA (role=ci)."
+  expect_eq "pgcreds stdout" "$OUT" ""
+  expect_eq "pgcreds consumed" "$(wc -c <"$f")" 0
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "plan after pgcreds consumed" "$RC" 2
+  echo bogus >"$f"
+  run "$STACK_DIR" "$TG" plan
+  expect_contains "unknown fault lists pgcreds" "$ERR" "lockfile, pgcreds, sleep N"
+}
+
 t_interrupt() {
   new_case interrupt
   # Started with `&` from this non-interactive shell, so SIGINT arrives ignored: the stub must
@@ -407,7 +528,7 @@ t_sample_repo() {
 }
 
 for t in t_apply_then_plan t_config_change t_stack_id t_concurrent_applies_serialise t_hold_lock \
-  t_faults t_interrupt t_usage_errors t_sample_repo; do
+  t_faults t_drift t_drift_bad_line t_pgcreds t_interrupt t_usage_errors t_sample_repo; do
   before=$failed t0=$(now_ms)
   $t
   if [ "$failed" -eq "$before" ]; then echo "ok   $t ($(($(now_ms) - t0)) ms)"; else echo "FAIL $t"; fi
