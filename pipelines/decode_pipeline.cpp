@@ -20,7 +20,7 @@ void decode_schedule(const Entry& e, Schedule& s, Diags& d) {
   s.name = e.key.text;
   s.loc = e.key.loc;
   if (!expect_map(e.value, "schedules." + s.name, d)) return;
-  MapView m(e.value, "schedule", {"cron", "timezone"}, d);
+  MapView m(e.value, "schedule", {"cron", "timezone", "deadman"}, d);
   if (const Node* v = m.require("cron")) {
     if (auto text = read_string(*v, "cron", d)) {
       s.cron = *text;
@@ -34,6 +34,16 @@ void decode_schedule(const Entry& e, Schedule& s, Diags& d) {
       if (!core::load_zone(*tz))
         d.error(v->loc, "\"timezone\": unknown time zone " + quote(*tz) +
                             " (an IANA name such as Europe/Berlin, or UTC)");
+    }
+  }
+  if (const Node* v = m.get("deadman")) {
+    if (auto dur = read_duration(*v, "deadman", d)) {
+      if (dur->count() < 60'000)
+        d.error(v->loc,
+                "\"deadman\": must be at least 1m (a window shorter than a cron minute "
+                "would always be breached)");
+      else
+        s.deadman = *dur;
     }
   }
 }

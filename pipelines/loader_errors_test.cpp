@@ -127,6 +127,15 @@ const Row kRows[] = {
           "when: [{event: cron}]\n" STEPS,
      {"p.yml:3:43: \"timezone\": unknown time zone \"Europe/Atlantis\" (an IANA name such as "
       "Europe/Berlin, or UTC)"}},
+    {"dead-man window shorter than a minute",
+     HEAD "schedules: {n: {cron: \"@daily\", deadman: 30s}}\n"
+          "when: [{event: cron}]\n" STEPS,
+     {"p.yml:3:42: \"deadman\": must be at least 1m (a window shorter than a cron minute "
+      "would always be breached)"}},
+    {"dead-man window that is not a duration",
+     HEAD "schedules: {n: {cron: \"@daily\", deadman: 1d}}\n"
+          "when: [{event: cron}]\n" STEPS,
+     {"p.yml:3:42: \"deadman\": invalid duration \"1d\" (expected e.g. 30s, 5m, 1h30m, 250ms)"}},
     {"cron that never fires",
      HEAD "schedules: {n: {cron: \"0 0 31 2 *\"}}\n"
           "when: [{event: cron}]\n" STEPS,

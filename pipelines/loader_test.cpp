@@ -102,7 +102,8 @@ TEST(LoadExample, Drift) {
   EXPECT_EQ(p.schedules[0].name, "nightly");
   EXPECT_EQ(p.schedules[0].cron, "17 3 * * *");
   EXPECT_EQ(p.schedules[0].timezone, "UTC");
-  EXPECT_EQ(p.schedules[0].loc.line, 6);
+  EXPECT_EQ(p.schedules[0].deadman, std::chrono::hours(26));
+  EXPECT_EQ(p.schedules[0].loc.line, 7);
 
   ASSERT_EQ(p.when.size(), 2u);
   EXPECT_EQ(p.when[0].events, std::vector<Event>{Event::cron});

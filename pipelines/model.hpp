@@ -47,6 +47,8 @@ struct Schedule {
   std::string name;
   std::string cron;  // 5-field expression or @descriptor
   std::string timezone = "UTC";
+  // Dead-man window: alert when no run of the pipeline completed for this long (0 = none).
+  core::Duration deadman{0};
   Location loc;
 };
 
