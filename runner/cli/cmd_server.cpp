@@ -28,6 +28,7 @@
 #include "runner/server/outbox.hpp"
 #include "runner/server/retention.hpp"
 #include "runner/server/run_worker.hpp"
+#include "runner/server/schedules.hpp"
 #include "runner/server/tokens.hpp"
 #include "runner/store/store.hpp"
 
@@ -238,6 +239,8 @@ int run_server(const ServerArgs& a) {
   copts.on_change = [&](store::Store& s, store::Id run, const core::Effects* fx, store::Millis t) {
     if (server::enqueue_outbox(s, outbox, run, fx, t) > 0) notifier.wake();
   };
+  if (const char* crash = std::getenv("STACKRUN_CRASH_AFTER_SCHEDULE_CLAIM"); crash && *crash)
+    copts.crash_after_schedule_claim = std::string(crash) == "1";
   server::Coordinator coord(st, copts, server::wall_ms, [&] { return uni(rng); });
   startup_writes(st, coord, a.loaded.get());
 
@@ -251,8 +254,23 @@ int run_server(const ServerArgs& a) {
       a.db, git::open_repo, [&](std::function<void()> fn) { http.post(std::move(fn)); },
       [&](const std::vector<store::NewRun>& runs) { return server::insert_runs(*api, runs); },
       repo_fetch(a));
+  // Cron schedules: fired on the io thread's timer, dead-man alerts through the outbox.
+  auto schedules = std::make_shared<server::Schedules>(
+      http, st, worker,
+      server::SchedulesOptions{
+          .clock = server::wall_ms,
+          .log = [](const std::string& line) { say(line); },
+          .deadman_alert =
+              [&outbox](store::Store& s, const store::ScheduleRow& row, const core::Deadman& d,
+                        store::Millis now) {
+                return server::enqueue_notice(
+                    s, outbox, row.repo_name,
+                    core::deadman_message(row.repo_name, row.pipeline, row.name, d), now);
+              },
+          .wrote_alerts = [&notifier] { notifier.wake(); }});
   server::ApiOptions aopts;
   aopts.config = a.loaded;  // the webhook sources (POST /hooks/{source})
+  aopts.schedules = schedules;
   api = server::install_routes(http, st, coord, worker, server::wall_ms, aopts);
   auto bound = http.listen(host, port);
   if (!bound) {
@@ -267,7 +285,11 @@ int run_server(const ServerArgs& a) {
   say("listening on http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
       ":" + std::to_string(*bound) + " (db " + a.db + ", lease " + a.lease + ", offers " + a.offer +
       ")");
-  http.post([&] { server::start_timers(*api); });
+  http.post([&] {
+    server::start_timers(*api);
+    schedules->tick();    // overdue schedules fire once, at once
+    schedules->sync("");  // then what the default branches declare now
+  });
   notifier.start();
   std::shared_ptr<void> pruning;
   if (retention.max_age_ms > 0 || retention.max_log_bytes > 0) {

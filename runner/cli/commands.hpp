@@ -22,6 +22,8 @@ void add_gc(CLI::App& app, int& exit_code);
 void add_supervise(CLI::App& app, int& exit_code);
 void add_hook(CLI::App& app, int& exit_code);
 void add_cron(CLI::App& app, int& exit_code);
+void add_schedules(CLI::App& app, int& exit_code);  // cmd_schedules.cpp
+void add_drift(CLI::App& app, int& exit_code);      // cmd_schedules.cpp
 // `hook send` (cmd_hook_send.cpp), added under `hook` by add_hook.
 void add_hook_send(CLI::App& hook, int& exit_code);
 

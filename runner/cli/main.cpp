@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   stackrun::cli::add_supervise(app, exit_code);
   stackrun::cli::add_hook(app, exit_code);
   stackrun::cli::add_cron(app, exit_code);
+  stackrun::cli::add_schedules(app, exit_code);
+  stackrun::cli::add_drift(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -111,6 +111,22 @@ ApiResult<wire::DeliveryList> OperatorClient::list_deliveries(const std::string&
   return call("GET", path, "", wire::decode_delivery_list);
 }
 
+ApiResult<wire::ScheduleList> OperatorClient::list_schedules(const std::string& repo) {
+  return call("GET", "/schedules" + (repo.empty() ? "" : "?repo=" + url_encode(repo)), "",
+              wire::decode_schedule_list);
+}
+
+ApiResult<wire::ScheduleSummary> OperatorClient::change_schedule(
+    wire::Id id, const wire::ScheduleChange& change) {
+  return call("POST", "/schedules/" + std::to_string(id), wire::encode(change),
+              wire::decode_schedule_summary);
+}
+
+ApiResult<wire::DriftReport> OperatorClient::drift(const std::string& repo) {
+  return call("GET", "/drift" + (repo.empty() ? "" : "?repo=" + url_encode(repo)), "",
+              wire::decode_drift_report);
+}
+
 ApiResult<wire::RunDetail> OperatorClient::show_run(wire::Id run) {
   return call("GET", "/runs/" + std::to_string(run), "", wire::decode_run_detail);
 }

@@ -98,6 +98,13 @@ class OperatorClient {
   ApiResult<wire::RunList> list_runs(int limit);
   // GET /deliveries?repo=..&limit=..: recorded webhook deliveries, newest first ("" = all repos).
   ApiResult<wire::DeliveryList> list_deliveries(const std::string& repo, int limit);
+  // GET /schedules?repo=R ("" = every repo).
+  ApiResult<wire::ScheduleList> list_schedules(const std::string& repo);
+  // POST /schedules/{id}: enable, or disable with a reason. Unknown: refused (404); gone or
+  // no reason: refused (409).
+  ApiResult<wire::ScheduleSummary> change_schedule(wire::Id id, const wire::ScheduleChange& change);
+  // GET /drift?repo=R ("" = every repo).
+  ApiResult<wire::DriftReport> drift(const std::string& repo);
   // GET /runs/{id}. No such run: refused (404).
   ApiResult<wire::RunDetail> show_run(wire::Id run);
   // GET /runs/{id}/logs?after=..&stack=..&wait_ms=..: chunks after `after`; with wait_ms > 0

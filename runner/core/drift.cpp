@@ -75,24 +75,6 @@ StackDrift stack_drift(It first, It last) {
   return s;
 }
 
-std::string short_sha(const std::string& sha) {
-  return sha.substr(0, 12);
-}
-
-std::string branch_of(const std::string& ref) {
-  const std::string heads = "refs/heads/";
-  return ref.starts_with(heads) ? ref.substr(heads.size()) : ref;
-}
-
-// "run 42 of infra (nightly, master at 0123456789ab)", worded as notify.cpp's messages.
-std::string run_words(const RunRef& run) {
-  std::string where = run.pipeline;
-  const std::string branch = branch_of(run.ref);
-  if (!branch.empty()) where += ", " + branch;
-  if (!run.commit.empty()) where += (branch.empty() ? ", " : " at ") + short_sha(run.commit);
-  return "run " + std::to_string(run.id) + " of " + run.repo + " (" + where + ")";
-}
-
 std::string stacks_words(std::size_t n) {
   return std::to_string(n) + (n == 1 ? " stack" : " stacks");
 }

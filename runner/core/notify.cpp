@@ -63,7 +63,8 @@ std::string branch_of(const std::string& ref) {
   return ref.starts_with(heads) ? ref.substr(heads.size()) : ref;
 }
 
-// "run 42 of infra (apply, master at 0123456789ab)"
+}  // namespace
+
 std::string run_words(const RunRef& run) {
   std::string where = run.pipeline;
   const std::string branch = branch_of(run.ref);
@@ -71,8 +72,6 @@ std::string run_words(const RunRef& run) {
   if (!run.commit.empty()) where += (branch.empty() ? ", " : " at ") + short_sha(run.commit);
   return "run " + std::to_string(run.id) + " of " + run.repo + " (" + where + ")";
 }
-
-}  // namespace
 
 std::string_view to_string(CommitState s) {
   switch (s) {

@@ -49,6 +49,9 @@ CommitStatus commit_status(const RunRef& run, RunStatus status, const std::strin
 
 // ---------------------------------------------------------------- chat notifications
 
+// "run 42 of infra (apply, master at 0123456789ab)": how every message names a run.
+std::string run_words(const RunRef& run);
+
 // A Slack-compatible incoming-webhook message: POST {"text": ...}.
 struct ChatMessage {
   std::string text;

@@ -126,6 +126,7 @@ Result<std::vector<RunSpec>> build_runs(const RunInputs& in, const RunRequest& r
   facts.event = req.event;
   facts.branch = branch_of(in.ref);
   facts.changed = in.changed;
+  facts.cron = req.cron;
   std::vector<RunSpec> runs;
   bool named_found = req.pipeline.empty();
   for (const auto& lp : in.pipelines) {

@@ -41,6 +41,7 @@ struct RunRequest {
   pipelines::Event event = pipelines::Event::push;
   std::string stack;     // manual re-apply of this stack (repo-relative path or label)
   std::string pipeline;  // only this pipeline (by name); "" = every admitted one
+  std::string cron;      // event cron: the schedule that fired
 };
 
 struct JobSpec {

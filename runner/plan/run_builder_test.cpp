@@ -69,8 +69,8 @@ Lines stacks_of(const RunSpec& r) {
 }
 
 TEST(BuildRuns, APushRunsTheAdmittedPipelineOnTheChangedStacksInTierOrder) {
-  auto runs =
-      build_runs(inputs({"stacks/web/terragrunt.hcl", "stacks/db/main.tf"}), {Event::push, "", ""});
+  auto runs = build_runs(inputs({"stacks/web/terragrunt.hcl", "stacks/db/main.tf"}),
+                         {Event::push, "", "", ""});
   ASSERT_TRUE(runs) << runs.error();
   ASSERT_EQ(runs->size(), 1u);  // drift runs on cron only
   const RunSpec& r = runs->front();
@@ -90,7 +90,7 @@ TEST(BuildRuns, APushRunsTheAdmittedPipelineOnTheChangedStacksInTierOrder) {
 }
 
 TEST(BuildRuns, AHumanOnlyStackThatChangedIsShownSkippedWithItsReason) {
-  auto runs = build_runs(inputs({"stacks/vault/terragrunt.hcl"}), {Event::push, "", ""});
+  auto runs = build_runs(inputs({"stacks/vault/terragrunt.hcl"}), {Event::push, "", "", ""});
   ASSERT_TRUE(runs);
   const RunSpec& r = runs->front();
   EXPECT_EQ(stacks_of(r), Lines{"stacks/vault:skipped"});
@@ -103,7 +103,7 @@ TEST(BuildRuns, EachStackDiffsFromItsOwnAppliedCommit) {
   in.applied["stacks/api"] = kOld;  // api was last applied long ago: changed since then
   in.changed_since[kOld] = {"stacks/api/terragrunt.hcl", "stacks/web/terragrunt.hcl"};
   in.applied["stacks/db"] = kBefore;
-  auto runs = build_runs(in, {Event::push, "", ""});
+  auto runs = build_runs(in, {Event::push, "", "", ""});
   ASSERT_TRUE(runs);
   EXPECT_EQ(stacks_of(runs->front()), (Lines{"stacks/api:pending", "stacks/web:pending"}));
 }
@@ -111,7 +111,7 @@ TEST(BuildRuns, EachStackDiffsFromItsOwnAppliedCommit) {
 TEST(BuildRuns, AStackWhoseBaseLeftTheHistoryCountsAsNeverApplied) {
   RunInputs in = inputs({"stacks/web/terragrunt.hcl"});
   in.applied["stacks/api"] = kOld;  // no changed_since entry: force-pushed away
-  auto runs = build_runs(in, {Event::push, "", ""});
+  auto runs = build_runs(in, {Event::push, "", "", ""});
   ASSERT_TRUE(runs);
   EXPECT_EQ(stacks_of(runs->front()), (Lines{"stacks/api:pending", "stacks/web:pending"}));
   EXPECT_EQ(runs->front().jobs[0].reason, "no previous apply recorded");
@@ -121,7 +121,7 @@ TEST(BuildRuns, ANeverAppliedStackDiffsFromItsFirstRunsBaseline) {
   RunInputs in = inputs({"stacks/web/terragrunt.hcl"});
   in.first_bases["stacks/api"] = kOld;  // its first apply failed: the next push retries it
   in.changed_since[kOld] = {"stacks/api/main.tf"};
-  auto runs = build_runs(in, {Event::push, "", ""});
+  auto runs = build_runs(in, {Event::push, "", "", ""});
   ASSERT_TRUE(runs);
   EXPECT_EQ(stacks_of(runs->front()), (Lines{"stacks/api:pending", "stacks/web:pending"}));
 }
@@ -129,7 +129,7 @@ TEST(BuildRuns, ANeverAppliedStackDiffsFromItsFirstRunsBaseline) {
 TEST(BuildRuns, APushToAnotherBranchCreatesNothing) {
   RunInputs in = inputs({"stacks/web/terragrunt.hcl"});
   in.ref = "refs/heads/feature";
-  auto runs = build_runs(in, {Event::push, "", ""});
+  auto runs = build_runs(in, {Event::push, "", "", ""});
   ASSERT_TRUE(runs);
   EXPECT_TRUE(runs->empty());
 }
@@ -137,14 +137,14 @@ TEST(BuildRuns, APushToAnotherBranchCreatesNothing) {
 TEST(BuildRuns, RemovedStacksAreReportedNeverApplied) {
   RunInputs in = inputs({"stacks/old/terragrunt.hcl"});
   in.files_before.push_back("stacks/old/terragrunt.hcl");
-  auto runs = build_runs(in, {Event::push, "", ""});
+  auto runs = build_runs(in, {Event::push, "", "", ""});
   ASSERT_TRUE(runs);
   EXPECT_TRUE(runs->front().jobs.empty());
   EXPECT_EQ(runs->front().lines.back(), "removed stacks (reported, never applied): stacks/old");
 }
 
 TEST(BuildRuns, AManualReapplyRunsOneStackWhetherOrNotItChanged) {
-  auto runs = build_runs(inputs({"stacks/web/terragrunt.hcl"}), {Event::manual, "api", ""});
+  auto runs = build_runs(inputs({"stacks/web/terragrunt.hcl"}), {Event::manual, "api", "", ""});
   ASSERT_TRUE(runs) << runs.error();
   ASSERT_EQ(runs->size(), 1u);
   EXPECT_EQ(stacks_of(runs->front()), Lines{"stacks/api:pending"});
@@ -152,7 +152,7 @@ TEST(BuildRuns, AManualReapplyRunsOneStackWhetherOrNotItChanged) {
   EXPECT_EQ(runs->front().jobs[0].tier, "apps");
   // By repo-relative path too, and a changed stack likewise.
   auto by_path =
-      build_runs(inputs({"stacks/web/terragrunt.hcl"}), {Event::manual, "stacks/web", ""});
+      build_runs(inputs({"stacks/web/terragrunt.hcl"}), {Event::manual, "stacks/web", "", ""});
   ASSERT_TRUE(by_path);
   EXPECT_EQ(stacks_of(by_path->front()), Lines{"stacks/web:pending"});
 }
@@ -166,23 +166,23 @@ TEST(BuildRuns, ManualReapplyErrorsNameTheStackAndWhy) {
       {"vault", "stack \"vault\" is not applied by stackrun: human-only: Tier-0, human-applied"},
   };
   for (const auto& c : cases) {
-    auto runs = build_runs(inputs({}), {Event::manual, c.stack, ""});
+    auto runs = build_runs(inputs({}), {Event::manual, c.stack, "", ""});
     ASSERT_FALSE(runs) << c.stack;
     EXPECT_EQ(runs.error(), c.error);
   }
 }
 
 TEST(BuildRuns, ANamedPipelineMustExist) {
-  auto runs = build_runs(inputs({}), {Event::push, "", "nightly"});
+  auto runs = build_runs(inputs({}), {Event::push, "", "nightly", ""});
   ASSERT_FALSE(runs);
   EXPECT_EQ(runs.error(), "no pipeline named \"nightly\" in .stackrun/ at tttttttttttt");
   // It exists, but its `when` keeps this event out: said, not an empty answer.
-  auto only_drift = build_runs(inputs({"stacks/web/x"}), {Event::push, "", "drift"});
+  auto only_drift = build_runs(inputs({"stacks/web/x"}), {Event::push, "", "drift", ""});
   ASSERT_FALSE(only_drift);
   EXPECT_EQ(only_drift.error(),
             "pipeline \"drift\" does not run on push events at tttttttttttt (its `when` admits "
             "none, or its conditions exclude this one)");
-  auto manual = build_runs(inputs({}), {Event::manual, "", "drift"});
+  auto manual = build_runs(inputs({}), {Event::manual, "", "drift", ""});
   ASSERT_FALSE(manual);
   EXPECT_EQ(manual.error(),
             "pipeline \"drift\" does not run on manual events at tttttttttttt (its `when` admits "
@@ -193,7 +193,7 @@ TEST(BuildRuns, AManualRunOfANamedPipelinePlansWhatItsSelectChooses) {
   RunInputs in = inputs({});
   in.pipelines[1].pipeline.when[0].events = {Event::cron, Event::manual};
   in.pipelines[1].pipeline.stacks.select = pipelines::Discovery::Select::all;
-  auto runs = build_runs(in, {Event::manual, "", "drift"});
+  auto runs = build_runs(in, {Event::manual, "", "drift", ""});
   ASSERT_TRUE(runs) << runs.error();
   ASSERT_EQ(runs->size(), 1u);
   EXPECT_EQ(runs->front().pipeline, "drift");
@@ -202,12 +202,28 @@ TEST(BuildRuns, AManualRunOfANamedPipelinePlansWhatItsSelectChooses) {
                                              "stacks/web:pending", "stacks/vault:skipped"}));
 }
 
+TEST(BuildRuns, ACronEventRunsThePipelinesWhoseConditionNamesThatSchedule) {
+  RunInputs in = inputs({});
+  in.pipelines[1].pipeline.when[0].crons = {"nightly"};
+  in.pipelines[1].pipeline.stacks.select = pipelines::Discovery::Select::all;
+  auto runs = build_runs(in, {Event::cron, "", "drift", "nightly"});
+  ASSERT_TRUE(runs) << runs.error();
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ(runs->front().kind, core::JobKind::plan);
+  // Another schedule's name does not admit it.
+  auto other = build_runs(in, {Event::cron, "", "drift", "weekly"});
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error(),
+            "pipeline \"drift\" does not run on cron events at tttttttttttt (its `when` admits "
+            "none, or its conditions exclude this one)");
+}
+
 TEST(BuildRuns, WithoutABeforeCommitEveryStackIsNew) {
   RunInputs in = inputs({});
   in.before.clear();
   in.changed.reset();
   in.changed_since.clear();
-  auto runs = build_runs(in, {Event::push, "", ""});
+  auto runs = build_runs(in, {Event::push, "", "", ""});
   ASSERT_TRUE(runs);
   EXPECT_EQ(stacks_of(runs->front()), (Lines{"stacks/db:pending", "stacks/api:pending",
                                              "stacks/web:pending", "stacks/vault:skipped"}));

@@ -386,6 +386,10 @@ std::shared_ptr<Api> install_routes(http::Server& http, store::Store& store,
   // Webhooks: outside the operator API (no bearer token); the signature is the credential.
   http.route("POST", "/hooks/{source}", bind(&Api::hook), hook_door(weak));
   http.route("GET", "/api/v1/deliveries", bind(&Api::list_deliveries), operator_door(kSmallBody));
+  http.route("GET", "/api/v1/schedules", bind(&Api::list_schedules), operator_door(kSmallBody));
+  http.route("POST", "/api/v1/schedules/{id}", bind(&Api::change_schedule),
+             operator_door(kSmallBody));
+  http.route("GET", "/api/v1/drift", bind(&Api::drift), operator_door(kSmallBody));
   return api;
 }
 

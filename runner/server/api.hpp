@@ -13,6 +13,8 @@
 
 namespace stackrun::server {
 
+class Schedules;
+
 struct ApiOptions {
   Millis max_wait_ms = 120'000;  // cap of a claim's or a log follower's long-poll
   // Where the server reports what it did not answer to anyone (store faults in timers, reaped
@@ -21,6 +23,9 @@ struct ApiOptions {
   // The repos and webhook sources served at POST /hooks/{source} (api_hooks.cpp); null: no
   // source exists and every such request is answered 404.
   std::shared_ptr<const config::ServerConfig> config;
+  // Cron schedules (schedules.hpp): enabled and disabled through POST /schedules/{id}, read
+  // again when a push moves a default branch. Null: no schedule ever fires.
+  std::shared_ptr<Schedules> schedules;
 };
 
 class Api;

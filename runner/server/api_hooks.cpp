@@ -11,6 +11,7 @@
 #include "runner/forge/push_event.hpp"
 #include "runner/forge/signature.hpp"
 #include "runner/server/api_internal.hpp"
+#include "runner/server/schedules.hpp"
 
 namespace stackrun::server {
 namespace {
@@ -198,7 +199,9 @@ void Api::hook(const http::Request& req, const http::Reply& reply) {
                                                       decision.reason, id})));
     if (!start) return;
     // from "": each stack's last applied commit (or the first parent of `to`) is its base.
-    TriggerRequest t{d.repo, "push", d.after, "", "", ""};
+    TriggerRequest t{d.repo, "push", d.after, "", "", "", {}};
+    // A push that moves the default branch may change the schedules declared there.
+    const bool moves_default = d.ref == "refs/heads/" + src->repo->default_branch;
     auto weak = weak_from_this();
     worker.submit(std::move(t), [weak, id](const RunsOutcome& o) {
       auto self = weak.lock();
@@ -216,6 +219,7 @@ void Api::hook(const http::Request& req, const http::Reply& reply) {
         if (e.read_only()) self->reopen_store();
       }
     });
+    if (moves_default && options.schedules) options.schedules->sync(d.repo);
   });
 }
 

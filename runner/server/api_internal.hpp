@@ -52,6 +52,11 @@ class Api : public std::enable_shared_from_this<Api> {
   void run_logs(const http::Request& req, http::Reply reply);
   void cancel(const http::Request& req, const http::Reply& reply);
 
+  // --- schedules and drift (api_schedules.cpp)
+  void list_schedules(const http::Request& req, const http::Reply& reply);
+  void change_schedule(const http::Request& req, const http::Reply& reply);
+  void drift(const http::Request& req, const http::Reply& reply);
+
   // --- webhook intake (api_hooks.cpp)
   void hook(const http::Request& req, const http::Reply& reply);
   void list_deliveries(const http::Request& req, const http::Reply& reply);

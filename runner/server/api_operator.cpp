@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "runner/server/api_internal.hpp"
+#include "runner/server/schedules.hpp"
 #include "runner/server/tokens.hpp"
 
 namespace stackrun::server {
@@ -47,6 +48,8 @@ void Api::add_repo(const http::Request& req, const http::Reply& reply) {
     const Id id = store.upsert_repo(body->name, body->url, body->default_branch, clock());
     tx.commit();
     reply(json_response(200, wire::encode(wire::Created{id})));
+    // Its schedules (a new repo, or a new URL or default branch) are read now.
+    if (options.schedules) options.schedules->sync(body->name);
   });
 }
 
@@ -74,8 +77,12 @@ void Api::trigger(const http::Request& req, http::Reply reply) {
     if (body->event != "push" && body->event != "manual")
       return reply(
           error_response(400, "\"event\" must be push or manual, got \"" + body->event + "\""));
-    TriggerRequest t{body->repo, body->event, body->to, body->from, body->stack, body->pipeline};
+    TriggerRequest t{body->repo,  body->event,    body->to, body->from,
+                     body->stack, body->pipeline, {}};
     if (!t.stack.empty()) t.event = "manual";
+    // A push trigger stands for a push: the default branch may have moved, and with it the
+    // schedules declared there (read after the trigger, in the worker's order).
+    if (t.event == "push" && options.schedules) options.schedules->sync(t.repo);
     worker.submit(std::move(t), [reply](const RunsOutcome& o) {
       if (!o.error.empty()) return reply(error_response(o.unavailable ? 503 : 422, o.error));
       reply(json_response(200, wire::encode(wire::TriggerAnswer{o.runs})));

@@ -1,6 +1,7 @@
 #include "runner/server/coordinator.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <map>
 
 #include "runner/core/classify.hpp"
@@ -209,7 +210,19 @@ std::vector<Id> Coordinator::create_runs(const std::vector<store::NewRun>& runs)
   const Millis now = clock_();
   auto tx = store_.begin();
   std::vector<Id> ids;
-  for (const auto& r : runs) ids.push_back(insert_and_settle(r, now));
+  for (const auto& r : runs) {
+    // A cron run claims its due time in this transaction: a lost claim (another firing got
+    // there first) creates nothing, and a crash anywhere before the commit leaves the due time
+    // unclaimed and the run absent, so it fires once when the server is back.
+    if (r.schedule_id) {
+      if (!store_.claim_schedule(*r.schedule_id, r.scheduled_for, r.next_fire_at, "", now))
+        continue;
+      if (options_.crash_after_schedule_claim) std::raise(SIGKILL);
+    }
+    const Id id = insert_and_settle(r, now);
+    if (r.schedule_id) store_.set_schedule_run(*r.schedule_id, id, "run " + std::to_string(id));
+    ids.push_back(id);
+  }
   tx.commit();
   for (Id id : ids) changes_.log_runs.insert(id);
   return ids;

@@ -43,6 +43,10 @@ struct CoordinatorOptions {
   // effects applied to it. What it writes (the outbox, server/outbox.hpp) commits or rolls
   // back with the change. Empty: nothing.
   std::function<void(store::Store&, Id run_id, const core::Effects* fx, Millis now)> on_change{};
+  // A fault point for the crash tests (STACKRUN_CRASH_AFTER_SCHEDULE_CLAIM=1 in the server's
+  // environment): SIGKILL the process right after a cron run's due time is claimed, before its
+  // run is inserted and the transaction commits.
+  bool crash_after_schedule_claim = false;
 };
 
 // A job offered to an agent.
@@ -110,9 +114,11 @@ class Coordinator {
   Outcome cancel(Id run_id, core::CancelLevel level);
   // Inserts the runs of one trigger (with their jobs and lines, the first line prefixed
   // "run <id>: ") and settles each (releases its first tiers), all in one transaction: a
-  // trigger creates all its runs or none. Each run (but a manual one) supersedes the older
-  // runs of its repo, pipeline and ref still going: it inherits the jobs they had not started
-  // on stacks it lacks, and those jobs end superseded (core/supersede.hpp).
+  // trigger creates all its runs or none. A cron run (NewRun::schedule_id) is inserted only if
+  // it wins the claim of its due time (Store::claim_schedule), in the same transaction. Each run
+  // (but a manual one) supersedes the older runs of its repo, pipeline and ref still going: it
+  // inherits the jobs they had not started on stacks it lacks, and those jobs end superseded
+  // (core/supersede.hpp).
   std::vector<Id> create_runs(const std::vector<store::NewRun>& runs);
   // When the next offer or lease expires, or a waiting retry becomes claimable: the moment the
   // server must look again even if nothing else happens. nullopt: nothing pending.

@@ -1,5 +1,9 @@
 #include "runner/server/outbox.hpp"
 
+#include <algorithm>
+
+#include "runner/core/drift.hpp"
+#include "runner/server/drift_view.hpp"
 #include "runner/wire/outbound.hpp"
 
 namespace stackrun::server {
@@ -29,9 +33,29 @@ struct Ctx {
       ++added;
     }
   }
+  // What this drift run changed: stacks newly drifted, stacks that could not be planned, and
+  // stacks clean again, each compared with the stack's previous result (core/drift.hpp).
+  void drift_alerts() {
+    const auto history = drift_jobs(st.drift_history(run.repo_id, kDriftHistoryRuns), run.pipeline);
+    const auto alerts = core::drift_alerts(history, run.id);
+    if (alerts.empty()) return;
+    const auto report = core::drift_report(history);
+    auto pick = [&](const std::vector<std::string>& stacks) {
+      std::vector<core::StackDrift> out;
+      for (const auto& s : report)
+        if (std::find(stacks.begin(), stacks.end(), s.stack) != stacks.end()) out.push_back(s);
+      return out;
+    };
+    if (auto m = core::drift_message(ref, pick(alerts.newly_drifted))) notify(*m);
+    if (auto m = core::drift_error_message(ref, pick(alerts.errors))) notify(*m);
+    if (auto m = core::drift_recovered_message(ref, alerts.recovered)) notify(*m);
+  }
+
   void event(const core::Event& e) {
     if (to.notify.empty()) return;
     if (const auto* ended = std::get_if<core::RunEnded>(&e)) {
+      // A drift run tells what it found per stack (drift, errors, recovered) instead.
+      if (run.kind == core::JobKind::plan) return drift_alerts();
       if (ended->status == core::RunStatus::failed)
         notify(core::failed_run_message(ref, ended->summary));
     } else if (const auto* fixed = std::get_if<core::RunCorrected>(&e)) {
@@ -90,6 +114,16 @@ int enqueue_outbox(Store& st, const OutboxRules& rules, store::Id run_id, const 
   if (fx->run) c.status(fx->run->to, fx->run->summary);
   for (const auto& e : fx->events) c.event(e);
   return c.added;
+}
+
+int enqueue_notice(Store& st, const OutboxRules& rules, const std::string& repo,
+                   const core::ChatMessage& message, store::Millis now) {
+  const auto it = rules.find(repo);
+  if (it == rules.end()) return 0;
+  for (const auto& url : it->second.notify)
+    st.insert_outbox({Store::OutboxKind::notify, std::nullopt, url, "", wire::encode(message)},
+                     now);
+  return static_cast<int>(it->second.notify.size());
 }
 
 }  // namespace stackrun::server

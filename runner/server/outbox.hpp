@@ -31,9 +31,16 @@ OutboxRules outbox_rules(const config::ServerConfig& config, std::vector<std::st
 // Adds the rows caused by run `run_id` having been created (`fx` null: its first status) or
 // changed by `fx`: a commit status per run status change; a notification per notify URL for a
 // run that ended (or was corrected to) failed, a job skipped on a lock, and a stack recovered
-// (core::recovers). Returns how many rows; 0 without reading anything when `rules` is empty.
-// Inside the caller's transaction; throws DbError like any store write.
+// (core::recovers); for a run of plan kind (a drift run), once it ended, its newly drifted
+// stacks, its errors and its recovered stacks (core/drift.hpp) instead of the failed-run one.
+// Returns how many rows; 0 without reading anything when `rules` is empty. Inside the caller's
+// transaction; throws DbError like any store write.
 int enqueue_outbox(store::Store& st, const OutboxRules& rules, store::Id run_id,
                    const core::Effects* fx, store::Millis now);
+
+// A notification not tied to a run (a dead-man alert): one row per notify URL of `repo`.
+// Returns how many. Inside the caller's transaction.
+int enqueue_notice(store::Store& st, const OutboxRules& rules, const std::string& repo,
+                   const core::ChatMessage& message, store::Millis now);
 
 }  // namespace stackrun::server

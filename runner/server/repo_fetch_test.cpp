@@ -192,7 +192,7 @@ TEST_F(RepoFetchTest, PushedCommitsAreFetchedWithTheTokenAndPlannedFromTheMirror
                                {"stacks/a/terragrunt.hcl", "a1\n"},
                                {"stacks/b/terragrunt.hcl", "b1\n"}});
   auto worker = make_worker();
-  const RunsOutcome first = trigger(*worker, TriggerRequest{"infra", "push", c1, "", "", ""});
+  const RunsOutcome first = trigger(*worker, TriggerRequest{"infra", "push", c1, "", "", "", {}});
   ASSERT_EQ(first.error, "");
   ASSERT_EQ(inserted_.size(), 1u);
   EXPECT_EQ(inserted_[0].commit_sha, c1);
@@ -211,7 +211,7 @@ TEST_F(RepoFetchTest, PushedCommitsAreFetchedWithTheTokenAndPlannedFromTheMirror
   }
   // A push to the served repo, then a new trigger: the new commit is fetched and planned.
   const std::string c2 = push({{"stacks/b/terragrunt.hcl", "b2\n"}});
-  const RunsOutcome second = trigger(*worker, TriggerRequest{"infra", "push", c2, "", "", ""});
+  const RunsOutcome second = trigger(*worker, TriggerRequest{"infra", "push", c2, "", "", "", {}});
   ASSERT_EQ(second.error, "");
   ASSERT_EQ(inserted_.size(), 2u);
   EXPECT_EQ(inserted_[1].commit_sha, c2);
@@ -220,14 +220,14 @@ TEST_F(RepoFetchTest, PushedCommitsAreFetchedWithTheTokenAndPlannedFromTheMirror
 
   // The same commit again: planned from the mirror without asking the forge.
   const std::size_t asked = server_->requests().size();
-  ASSERT_EQ(trigger(*worker, TriggerRequest{"infra", "push", c2, "", "", ""}).error, "");
+  ASSERT_EQ(trigger(*worker, TriggerRequest{"infra", "push", c2, "", "", "", {}}).error, "");
   EXPECT_EQ(server_->requests().size(), asked);
   EXPECT_EQ(log().size(), 2u);
 
   // No revision (the default branch): every branch is fetched, so a moved main is seen.
   const std::string c3 = push({{"stacks/a/terragrunt.hcl", "a3\n"}});
   const std::size_t runs = inserted_.size();
-  ASSERT_EQ(trigger(*worker, TriggerRequest{"infra", "push", "", "", "", ""}).error, "");
+  ASSERT_EQ(trigger(*worker, TriggerRequest{"infra", "push", "", "", "", "", {}}).error, "");
   ASSERT_EQ(inserted_.size(), runs + 1);
   EXPECT_EQ(inserted_.back().commit_sha, c3);
   EXPECT_EQ(log().back(), "repo infra: fetched every branch and tag from " + url_ + " into " +
@@ -240,7 +240,7 @@ TEST_F(RepoFetchTest, AWrongTokenIsTheRunCreationErrorNamingTheUrlButNotTheToken
       push({{".stackrun/apply.yml", kApply}, {"stacks/a/terragrunt.hcl", "a\n"}});
   token_ = "wrong-token-5e2a";
   auto worker = make_worker();
-  const RunsOutcome o = trigger(*worker, TriggerRequest{"infra", "push", c1, "", "", ""});
+  const RunsOutcome o = trigger(*worker, TriggerRequest{"infra", "push", c1, "", "", "", {}});
   EXPECT_EQ(o.error, "repo infra: authentication failed for " + url_ +
                          ": the server rejected the token for user x-access-token");
   EXPECT_FALSE(o.unavailable);
@@ -249,7 +249,7 @@ TEST_F(RepoFetchTest, AWrongTokenIsTheRunCreationErrorNamingTheUrlButNotTheToken
   EXPECT_TRUE(log().empty());
 
   // The default branch fails the same way.
-  const RunsOutcome d = trigger(*worker, TriggerRequest{"infra", "push", "", "", "", ""});
+  const RunsOutcome d = trigger(*worker, TriggerRequest{"infra", "push", "", "", "", "", {}});
   EXPECT_EQ(d.error, o.error);
   EXPECT_EQ(files_containing(tmp_.path(), token_), std::vector<std::string>{});
 }
@@ -259,7 +259,7 @@ TEST_F(RepoFetchTest, ALocalPathIsPlannedInPlaceWithoutAMirror) {
       push({{".stackrun/apply.yml", kApply}, {"stacks/a/terragrunt.hcl", "a\n"}});
   register_repo(work_);
   auto worker = make_worker();
-  const RunsOutcome o = trigger(*worker, TriggerRequest{"infra", "push", c1, "", "", ""});
+  const RunsOutcome o = trigger(*worker, TriggerRequest{"infra", "push", c1, "", "", "", {}});
   ASSERT_EQ(o.error, "");
   ASSERT_EQ(inserted_.size(), 1u);
   EXPECT_EQ(inserted_[0].commit_sha, c1);

@@ -125,10 +125,41 @@ Result<Gathered> gather_inputs(store::Store& reader, const git::RepoOpener& open
     if (auto d = r.diff(base, in.commit)) in.changed_since[base] = touched_paths(*d);
     // else: the base is gone from the history (force push); its stacks count as never applied
   }
-  g.request.event = req.event == "manual" ? pipelines::Event::manual : pipelines::Event::push;
+  g.request.event = req.event == "manual" ? pipelines::Event::manual
+                    : req.event == "cron" ? pipelines::Event::cron
+                                          : pipelines::Event::push;
+  if (req.fire) g.request.cron = req.fire->name;
   g.request.stack = req.stack;
   g.request.pipeline = req.pipeline;
   return g;
+}
+
+Result<DeclaredSchedules> read_schedules(store::Store& reader, const git::RepoOpener& open,
+                                         const std::string& repo_name, const RepoFetch& fetch) {
+  DeclaredSchedules out;
+  {
+    auto tx = reader.begin_read();
+    auto row = find_repo(reader, repo_name);
+    if (!row) return Error{row.error()};
+    out.repo = *row;
+  }
+  auto path = local_copy(fetch, out.repo, "");
+  if (!path) return Error{path.error()};
+  auto repo = open(*path);
+  if (!repo) return Error{repo.error()};
+  const git::Repo& r = **repo;
+  auto head = r.resolve(out.repo.default_branch);
+  if (!head) return Error{head.error()};
+  out.commit = *head;
+  auto files = r.list_files(out.commit);
+  if (!files) return Error{files.error()};
+  auto loaded = load_pipelines(r, out.commit, *files);
+  if (!loaded) return Error{loaded.error()};
+  for (const auto& f : *loaded)
+    for (const auto& s : f.pipeline.schedules)
+      out.schedules.push_back({f.pipeline.name, s.name, s.cron, s.timezone, f.file,
+                               static_cast<core::Millis>(s.deadman.count())});
+  return out;
 }
 
 }  // namespace stackrun::server

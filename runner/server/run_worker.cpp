@@ -3,6 +3,9 @@
 #include <memory>
 #include <optional>
 
+#include "runner/core/cron.hpp"
+#include "runner/core/schedule.hpp"
+#include "runner/server/coordinator.hpp"
 #include "runner/store/store.hpp"
 
 namespace stackrun::server {
@@ -67,7 +70,16 @@ void RunWorker::submit(TriggerRequest request, Done done) {
   {
     std::lock_guard lk(mu_);
     if (stopping_) return;
-    queue_.push_back({std::move(request), std::move(done)});
+    queue_.push_back({std::move(request), std::move(done), {}});
+  }
+  cv_.notify_one();
+}
+
+void RunWorker::submit_task(Task work) {
+  {
+    std::lock_guard lk(mu_);
+    if (stopping_) return;
+    queue_.push_back({{}, {}, std::move(work)});
   }
   cv_.notify_one();
 }
@@ -97,6 +109,15 @@ void RunWorker::loop() {
 }
 
 void RunWorker::serve(Item item) {
+  if (item.task) {
+    try {
+      store::Store reader(db_path_, store::Db::Options{.read_only = true, .busy_timeout_ms = 2000});
+      if (auto then = item.task(reader, open_, fetch_)) post_(std::move(then));
+    } catch (const store::DbError&) {
+      // The task is dropped; its owner retries (schedules are read again at the next sync).
+    }
+    return;
+  }
   auto answer = [this, &item](RunsOutcome o) {
     post_([done = std::move(item.done), o = std::move(o)] { done(o); });
   };
@@ -112,6 +133,22 @@ void RunWorker::serve(Item item) {
     const std::string event = item.request.stack.empty() ? item.request.event : "manual";
     for (const auto& s : *specs)
       runs.push_back(to_new_run(s, gathered->repo.id, gathered->inputs, event));
+    if (const auto& fire = item.request.fire) {
+      // The due time is claimed with the run (Coordinator::create_runs); the schedule then
+      // moves on past both the due time and now, so missed slots are not fired one by one.
+      auto next = core::next_after_claim(fire->cron, fire->timezone, fire->due, wall_ms());
+      if (!next) return answer({{}, next.error(), false});
+      for (auto& r : runs) {
+        r.schedule_id = fire->schedule_id;
+        r.scheduled_for = fire->due;
+        r.next_fire_at = *next;
+        r.lines.insert(
+            r.lines.begin() + (r.lines.empty() ? 0 : 1),
+            "fired by schedule " + fire->name + " (" + fire->cron + ", " + fire->timezone +
+                ") for " +
+                core::iso_utc(std::chrono::sys_seconds(std::chrono::seconds(fire->due / 1000))));
+      }
+    }
   } catch (const store::DbError& e) {
     return answer({{}, std::string("store unavailable: ") + e.what(), true});
   }

@@ -45,6 +45,12 @@ class RunWorker {
   // Thread-safe. Requests are served one at a time, in order. After stop(), `done` is never
   // called.
   void submit(TriggerRequest request, Done done);
+  // Other git work in the same queue (reading a repo's schedules): `work` runs on the worker
+  // thread with a fresh read-only store connection and the worker's opener and fetch; the
+  // function it returns is posted to the io thread. A DbError thrown by `work` drops it.
+  using Task = std::function<std::function<void()>(
+      store::Store& reader, const git::RepoOpener& open, const RepoFetch& fetch)>;
+  void submit_task(Task work);
   // Finishes the request in progress (its answer may be dropped), drops the queue, joins.
   void stop();
 
@@ -52,6 +58,7 @@ class RunWorker {
   struct Item {
     TriggerRequest request;
     Done done;
+    Task task;  // set: a task instead of a trigger
   };
   void loop();
   void serve(Item item);

@@ -44,6 +44,8 @@ wire::RunSummary summary_of(const store::RunRow& r) {
   s.started_at = r.started_at;
   s.finished_at = r.finished_at;
   s.superseded_by = r.superseded_by;
+  s.schedule = r.schedule_id;
+  s.scheduled_for = r.scheduled_for;
   return s;
 }
 

@@ -17,7 +17,7 @@ constexpr const char* kRunCols =
     "r.before_commit, r.commit_sha, r.message, r.status, r.summary, r.cancel_requested, "
     "r.created_at, r.started_at, r.finished_at, r.lock_wait_ms, r.lock_poll_ms, r.lock_then, "
     "r.transient_attempts, r.transient_backoff_ms, r.transient_max_backoff_ms, r.transient_jitter, "
-    "r.superseded_by";
+    "r.superseded_by, r.schedule_id, r.scheduled_for";
 
 constexpr const char* kJobCols =
     "id, run_id, repo_id, stack, label, tier, tier_needs, kind, status, reason, result_reason, "
@@ -102,6 +102,8 @@ RunRow read_run(const Stmt& s) {
   r.policy.transient.max_backoff = core::Duration(s.i64(23));
   r.policy.transient.jitter = s.real(24);
   r.superseded_by = s.opt_i64(25);
+  r.schedule_id = s.opt_i64(26);
+  r.scheduled_for = s.opt_i64(27);
   return r;
 }
 

@@ -39,6 +39,8 @@ struct RunRow {
   Millis created_at = 0;
   std::optional<Millis> started_at, finished_at;
   std::optional<Id> superseded_by;  // the newer run that took over its unstarted jobs
+  std::optional<Id> schedule_id;    // a cron run: its schedule and the due time it is for
+  std::optional<Millis> scheduled_for;
 };
 
 struct JobRow {
@@ -128,6 +130,41 @@ struct NewRun {
   core::FailurePolicy policy;
   std::vector<NewJob> jobs;
   std::vector<std::string> lines;  // run-level log lines written with the run
+  // A cron run: the due time of `schedule_id` it is for. The coordinator claims that due time
+  // (Store::claim_schedule, moving the schedule on to `next_fire_at`) in the transaction that
+  // inserts the run, and inserts nothing when the claim is lost.
+  std::optional<Id> schedule_id;
+  Millis scheduled_for = 0;
+  Millis next_fire_at = 0;
+};
+
+// A cron schedule (schema/sql/0008_schedules.sql).
+enum class ScheduleState { enabled, disabled, gone };
+std::string_view to_string(ScheduleState s);
+struct ScheduleRow {
+  Id id = 0, repo_id = 0;
+  std::string repo_name, pipeline, name, cron, timezone;
+  Millis deadman_ms = 0;
+  std::string pipeline_file, read_at_commit;
+  ScheduleState state = ScheduleState::enabled;
+  std::string state_reason;
+  std::optional<Millis> next_fire_at, last_fire_at;
+  std::optional<Id> last_run_id;
+  std::optional<core::RunStatus> last_run_status;  // joined from runs
+  std::string last_outcome;
+  Millis watching_since = 0;
+  std::optional<Millis> deadman_alerted_at;
+  Millis created_at = 0, updated_at = 0;
+};
+
+// One decided job of a plan-kind run, with its last attempt's verdict: drift history.
+struct DriftJobRow {
+  Id run_id = 0, job_id = 0;
+  std::string pipeline, stack;
+  core::JobStatus status = core::JobStatus::success;
+  std::string result_reason;
+  Millis finished_at = 0;
+  std::string rule, line, plan_json;  // of the job's last attempt ("" when none)
 };
 
 }  // namespace stackrun::store

@@ -107,9 +107,10 @@ Id Store::insert_run(const NewRun& r, Millis now) {
          "INSERT INTO runs(repo_id, pipeline, pipeline_file, pipeline_yaml, kind, event, ref, "
          "before_commit, commit_sha, message, status, created_at, lock_wait_ms, lock_poll_ms, "
          "lock_then, "
-         "transient_attempts, transient_backoff_ms, transient_max_backoff_ms, transient_jitter) "
+         "transient_attempts, transient_backoff_ms, transient_max_backoff_ms, transient_jitter, "
+         "schedule_id, scheduled_for) "
          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, ?12, ?13, ?14, ?15, ?16, "
-         "?17, ?18)")
+         "?17, ?18, ?19, ?20)")
       .bind(1, r.repo_id)
       .bind(2, r.pipeline)
       .bind(3, r.pipeline_file)
@@ -128,6 +129,8 @@ Id Store::insert_run(const NewRun& r, Millis now) {
       .bind(16, static_cast<std::int64_t>(p.transient.backoff.count()))
       .bind(17, static_cast<std::int64_t>(p.transient.max_backoff.count()))
       .bind(18, p.transient.jitter)
+      .bind(19, r.schedule_id)
+      .bind(20, r.schedule_id ? std::optional<std::int64_t>(r.scheduled_for) : std::nullopt)
       .exec();
   const Id run_id = db_.last_insert_id();
   for (const auto& j : r.jobs) {

@@ -168,6 +168,30 @@ class Store {
   void record_applied(Id repo_id, const std::string& stack, const std::string& commit, Id run_id,
                       Millis now);
 
+  // ------------------------------------------------ schedules (store_schedules.cpp)
+  // Every schedule, by repo, pipeline and name; `repo_id` 0 = every repo.
+  std::vector<ScheduleRow> schedules(Id repo_id = 0);
+  std::optional<ScheduleRow> schedule(Id id);
+  // Inserts `row` (id, last_* and alert fields ignored) and returns its id.
+  Id insert_schedule(const ScheduleRow& row, Millis now);
+  // Replaces what the pipeline declares (cron, timezone, deadman, file, commit), the state and
+  // reason, and next_fire_at; keeps the firing history.
+  void update_schedule(const ScheduleRow& row, Millis now);
+  // The compare-and-swap that claims due time `due`: true iff the schedule was enabled with
+  // next_fire_at == due, which is now `next`, last_fire_at `due`, and the outcome `outcome`
+  // with run `run_id` (set later by set_schedule_run when the run is inserted after).
+  bool claim_schedule(Id id, Millis due, Millis next, const std::string& outcome, Millis now);
+  void set_schedule_run(Id id, Id run_id, const std::string& outcome);
+  // Enabled schedules due by `now`, earliest first.
+  std::vector<ScheduleRow> due_schedules(Millis now);
+  void set_deadman_alerted(Id id, std::optional<Millis> at);
+  // The finished_at and id of the newest run of (repo, pipeline) that completed: ended
+  // success, drift or failed.
+  std::optional<std::pair<Millis, Id>> last_completed_run(Id repo_id, const std::string& pipeline);
+  // Decided jobs (success, drift, skipped, failed, interrupted) of the newest `max_runs` runs
+  // of plan kind of repo `repo_id`, with their last attempt's verdict, oldest first.
+  std::vector<DriftJobRow> drift_history(Id repo_id, int max_runs);
+
   // ------------------------------------------------ outbox (store_outbox.cpp; issue 8 item 6)
   // Commit statuses and chat notifications waiting to be sent (schema/sql/0006_outbox.sql).
   enum class OutboxKind { commit_status, notify };

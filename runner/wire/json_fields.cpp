@@ -92,9 +92,17 @@ void read_value(Ctx& ctx, const Json& v, const std::string& path, std::vector<st
     read_value(ctx, v[i], path + "[" + std::to_string(i) + "]", out[i]);
 }
 
+void read_value(Ctx& ctx, const Json& v, const std::string& path, std::vector<std::string>& out) {
+  if (!v.is_array()) return ctx.wrong(path, "expected an array");
+  out.assign(v.size(), "");
+  for (std::size_t i = 0; i < v.size() && !ctx.failed(); ++i)
+    read_value(ctx, v[i], path + "[" + std::to_string(i) + "]", out[i]);
+}
+
 void read_value(Ctx& ctx, const Json& v, const std::string& path, core::RunStatus& out) {
   using R = core::RunStatus;
-  const R all[] = {R::queued, R::running, R::success, R::failed, R::cancelled};
+  const R all[] = {R::queued,    R::running,    R::success, R::failed,
+                   R::cancelled, R::superseded, R::drift};
   read_enum(ctx, v, path, out, core::parse_run_status, all);
 }
 

@@ -69,6 +69,7 @@ void read_value(Ctx& ctx, const Json& v, const std::string& path, std::int64_t& 
 void read_value(Ctx& ctx, const Json& v, const std::string& path, int& out);
 void read_value(Ctx& ctx, const Json& v, const std::string& path, bool& out);
 void read_value(Ctx& ctx, const Json& v, const std::string& path, std::vector<std::int64_t>& out);
+void read_value(Ctx& ctx, const Json& v, const std::string& path, std::vector<std::string>& out);
 void read_value(Ctx& ctx, const Json& v, const std::string& path, core::RunStatus& out);
 void read_value(Ctx& ctx, const Json& v, const std::string& path, core::JobStatus& out);
 void read_value(Ctx& ctx, const Json& v, const std::string& path, core::AttemptStatus& out);

@@ -167,6 +167,8 @@ struct RunSummary {
   Millis created_at = 0;
   std::optional<Millis> started_at, finished_at;
   std::optional<Id> superseded_by;  // the newer run that took over the jobs it had not started
+  std::optional<Id> schedule;       // a cron run: its schedule, and the due time it is for
+  std::optional<Millis> scheduled_for;
   bool operator==(const RunSummary&) const = default;
 };
 
@@ -282,6 +284,64 @@ struct DeliveryList {
   bool operator==(const DeliveryList&) const = default;
 };
 
+// One cron schedule (GET /schedules). state: enabled | disabled | gone, reason why not
+// enabled. last_outcome: "run N" or why the last due time made no run ("" before the first).
+// deadman_due / deadman_breached: only with a window (deadman_ms > 0). Optional: the
+// nullable times and ids; the rest required.
+struct ScheduleSummary {
+  Id id = 0;
+  std::string repo, pipeline, name, cron, timezone, file, commit, state, reason;
+  Millis deadman_ms = 0;
+  std::optional<Millis> next_fire_at, last_fire_at;
+  std::optional<Id> last_run;
+  std::string last_run_status, last_outcome;
+  std::optional<Millis> deadman_due;
+  bool deadman_breached = false;
+  bool operator==(const ScheduleSummary&) const = default;
+};
+struct ScheduleList {
+  std::vector<ScheduleSummary> schedules;
+  bool operator==(const ScheduleList&) const = default;
+};
+// POST /schedules/{id}: enable, or disable with a reason. Answered with the ScheduleSummary.
+struct ScheduleChange {
+  bool enabled = true;
+  std::string reason;
+  bool operator==(const ScheduleChange&) const = default;
+};
+
+// GET /drift?repo=R: per plan-kind pipeline, per stack the latest decided result.
+// state: clean | drift | error | skipped; plan (drift), line and rule (error), reason
+// (skipped); last_clean and drifting_since optional.
+struct DriftStackView {
+  std::string stack, state;
+  Id run = 0;
+  Millis at = 0;
+  std::optional<core::PlanSummary> plan;
+  std::string line, rule, reason;
+  std::optional<Millis> last_clean, drifting_since;
+  bool operator==(const DriftStackView&) const = default;
+};
+// last_run: the newest run of the pipeline that completed (success, drift, failed);
+// schedules: its schedules' names with the tightest dead-man window among them (0: none).
+struct DriftPipelineView {
+  std::string repo, pipeline;
+  std::optional<Id> last_run;
+  std::optional<Millis> last_completed;
+  std::string last_status;
+  std::vector<std::string> schedules;
+  Millis deadman_ms = 0;
+  std::optional<Millis> deadman_due;
+  bool deadman_breached = false;
+  std::vector<DriftStackView> stacks;
+  bool operator==(const DriftPipelineView&) const = default;
+};
+struct DriftReport {
+  Millis now = 0;  // the server's clock when it answered
+  std::vector<DriftPipelineView> pipelines;
+  bool operator==(const DriftReport&) const = default;
+};
+
 // Every 4xx/5xx body. Required.
 struct ErrorBody {
   std::string error;
@@ -316,6 +376,10 @@ std::string encode(const Health& m);
 std::string encode(const ErrorBody& m);
 std::string encode(const HookAnswer& m);
 std::string encode(const DeliveryList& m);
+std::string encode(const ScheduleList& m);
+std::string encode(const ScheduleSummary& m);
+std::string encode(const ScheduleChange& m);
+std::string encode(const DriftReport& m);
 
 // An empty body decodes as "{}" for the request messages whose fields are all optional
 // (ClaimRequest, TriggerRequest, CancelRequest).
@@ -342,6 +406,10 @@ Result<Health> decode_health(std::string_view body);
 Result<ErrorBody> decode_error_body(std::string_view body);
 Result<HookAnswer> decode_hook_answer(std::string_view body);
 Result<DeliveryList> decode_delivery_list(std::string_view body);
+Result<ScheduleList> decode_schedule_list(std::string_view body);
+Result<ScheduleSummary> decode_schedule_summary(std::string_view body);
+Result<ScheduleChange> decode_schedule_change(std::string_view body);
+Result<DriftReport> decode_drift_report(std::string_view body);
 
 // Lock Info alone, as the store keeps it with an attempt: the same object as verdict.lock.
 std::string encode_lock(const core::LockInfo& m);

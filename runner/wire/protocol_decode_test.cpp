@@ -200,7 +200,7 @@ TEST(WireDecodeError, UnknownEnumText) {
       {"kind case", err(decode_offer), edit(offer, R"("kind":"plan")", R"("kind":"Plan")"),
        R"(offer: field "kind": expected one of apply, plan)"},
       {"run status", dec_run, edit(run, R"("status":"running")", R"("status":"walking")"),
-       R"(run: field "status": expected one of queued, running, success, failed, cancelled)"},
+       R"(run: field "status": expected one of queued, running, success, failed, cancelled, superseded, drift)"},
       {"cancel level", dec_run, edit(run, R"("cancel":"graceful")", R"("cancel":"soft")"),
        R"(run: field "cancel": expected one of none, graceful, force)"},
       {"job status", dec_run, edit(run, R"("status":"drift")", R"("status":"blocked")"),
@@ -214,7 +214,7 @@ TEST(WireDecodeError, UnknownEnumText) {
       {"null for required enum", err(decode_cancel_answer),
        R"({"status":null,"already_finished":true})",
        R"(cancel answer: field "status": expected one of queued, running, success, failed, )"
-       R"(cancelled)"},
+       R"(cancelled, superseded, drift)"},
   });
 }
 

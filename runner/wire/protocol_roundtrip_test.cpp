@@ -105,6 +105,60 @@ TEST(WireRoundTrip, DeliveryListKeepsEveryFieldAndAnAbsentRun) {
   EXPECT_NE(encode(DeliveryList{{rejected}}).find(R"("run":null)"), std::string::npos);
 }
 
+TEST(WireRoundTrip, SchedulesAndTheDriftReportKeepEveryField) {
+  ScheduleSummary s;
+  s.id = 3;
+  s.repo = "infra";
+  s.pipeline = "drift";
+  s.name = "nightly";
+  s.cron = "17 3 * * *";
+  s.timezone = "Europe/Berlin";
+  s.file = ".stackrun/drift.yml";
+  s.commit = std::string(40, 'c');
+  s.state = "disabled";
+  s.reason = "maintenance";
+  s.deadman_ms = 93'600'000;
+  s.last_fire_at = 1'000;
+  s.last_run = 12;
+  s.last_run_status = "drift";
+  s.last_outcome = "run 12";
+  s.deadman_due = 2'000;
+  s.deadman_breached = true;
+  ScheduleSummary bare;  // no next, no last, no window
+  bare.state = "gone";
+  expect_round_trip(ScheduleList{{s, bare}}, decode_schedule_list);
+  expect_round_trip(s, decode_schedule_summary);
+  expect_round_trip(ScheduleChange{false, "maintenance"}, decode_schedule_change);
+  expect_round_trip(ScheduleChange{true, ""}, decode_schedule_change);
+
+  DriftStackView drifted;
+  drifted.stack = "stacks/dbaas";
+  drifted.state = "drift";
+  drifted.run = 12;
+  drifted.at = 5'000;
+  drifted.plan = core::PlanSummary{1, 1, 1, 0, false, {{"kubernetes_secret.db", "replace"}}, 0};
+  drifted.last_clean = 4'000;
+  drifted.drifting_since = 4'500;
+  DriftStackView errored;
+  errored.stack = "stacks/cnpg";
+  errored.state = "error";
+  errored.line = "ERROR: Cannot read PG credentials from Vault. Vault output follows:";
+  errored.rule = "builtin.fatal.pg-credentials";
+  DriftPipelineView p;
+  p.repo = "infra";
+  p.pipeline = "drift";
+  p.last_run = 12;
+  p.last_completed = 5'000;
+  p.last_status = "failed";
+  p.schedules = {"nightly", "weekly"};
+  p.deadman_ms = 93'600'000;
+  p.deadman_due = 93'605'000;
+  p.stacks = {drifted, errored};
+  expect_round_trip(DriftReport{6'000, {p, DriftPipelineView{}}}, decode_drift_report);
+  EXPECT_EQ(decode_schedule_change(R"({"reason":"x"})").error(),
+            R"(schedule change: field "enabled" is missing)");
+}
+
 TEST(WireRoundTrip, InvalidUtf8IsReplaced) {
   const std::string encoded = encode(LogBatch{1,
                                               2,
@@ -159,7 +213,7 @@ TEST(WireEncode, RunDetailIsFlatWithRenamedAttemptKeys) {
             R"({"id":5,"repo":"","pipeline":"","pipeline_file":"","kind":"apply","event":"",)"
             R"("ref":"","before":"","commit":"","message":"","status":"queued","summary":"",)"
             R"("cancel":"none","created_at":0,"started_at":null,"finished_at":null,)"
-            R"("superseded_by":null,"jobs":[)"
+            R"("superseded_by":null,"schedule":null,"scheduled_for":null,"jobs":[)"
             R"({"id":0,"stack":"","label":"","tier":"","kind":"apply","status":"pending",)"
             R"("reason":"","result_reason":"","not_before":0,"created_at":0,"finished_at":null,)"
             R"("attempts":[{"n":0,"agent":"","status":"running","exit":3,"class":"fatal",)"

@@ -31,7 +31,9 @@ Json summary_json(const RunSummary& r) {
           {"created_at", r.created_at},
           {"started_at", nullable(r.started_at)},
           {"finished_at", nullable(r.finished_at)},
-          {"superseded_by", nullable(r.superseded_by)}};
+          {"superseded_by", nullable(r.superseded_by)},
+          {"schedule", nullable(r.schedule)},
+          {"scheduled_for", nullable(r.scheduled_for)}};
 }
 
 void summary_fields(Obj& o, RunSummary& r) {
@@ -52,6 +54,8 @@ void summary_fields(Obj& o, RunSummary& r) {
   o.opt("started_at", r.started_at);
   o.opt("finished_at", r.finished_at);
   o.opt("superseded_by", r.superseded_by);
+  o.opt("schedule", r.schedule);
+  o.opt("scheduled_for", r.scheduled_for);
 }
 
 Json attempt_json(const AttemptDetail& a) {

@@ -111,7 +111,9 @@ void Cluster::start_server(const std::string& lease) {
         kBin,          "server",  "--db",    db_,  "--listen", "127.0.0.1:" + std::to_string(port_),
         "--port-file", port_file, "--lease", lease};
     argv.insert(argv.end(), server_args_.begin(), server_args_.end());
-    server_ = spawn(argv, {{"STACKRUN_BOOTSTRAP_TOKEN", token_}}, root_ + "/server.log");
+    auto env = server_env_;
+    env["STACKRUN_BOOTSTRAP_TOKEN"] = token_;
+    server_ = spawn(argv, env, root_ + "/server.log");
     for (int i = 0; i < 100; ++i) {  // bounded: 10 s
       std::ifstream f(port_file);
       int p = 0;
@@ -136,6 +138,18 @@ void Cluster::start_server(const std::string& lease) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   throw std::runtime_error("server did not start; see " + root_ + "/server.log");
+}
+
+bool Cluster::wait_server_exit(std::chrono::seconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (server_ > 0 && waitpid(server_, nullptr, WNOHANG) == server_) {
+      server_ = -1;
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
 }
 
 void Cluster::kill_server(int sig) {

@@ -28,6 +28,11 @@ class Cluster {
   void start_server(const std::string& lease = "3s");
   // Extra `stackrun server` flags for every later start_server (e.g. --offer-timeout 2s).
   void set_server_args(std::vector<std::string> args) { server_args_ = std::move(args); }
+  // Environment of every later start_server (e.g. a fault point), on top of the test's own.
+  void set_server_env(const std::string& k, const std::string& v) { server_env_[k] = v; }
+  void clear_server_env() { server_env_.clear(); }
+  // Waits up to `timeout` for the server to exit on its own (a fault point); true if it did.
+  bool wait_server_exit(std::chrono::seconds timeout);
   pid_t server_pid() const { return server_; }
   const std::string& db() const { return db_; }
   void kill_server(int sig = 9);
@@ -96,6 +101,7 @@ class Cluster {
   int port_ = 0;
   pid_t server_ = -1;
   std::vector<std::string> server_args_, agent_args_;
+  std::map<std::string, std::string> server_env_;
   std::map<std::string, pid_t> agents_;
   std::map<std::string, std::string> agent_tokens_;
   std::map<std::string, std::string> base_env_;
