@@ -204,5 +204,42 @@ TEST(E2eSchedules, ADisabledScheduleRaisesTheDeadManAlertAfterItsWindowOnce) {
   EXPECT_EQ(deadman_alerts(receiver).size(), 1u);
 }
 
+TEST(E2eSchedules, AScheduleRemovedFromTheDefaultBranchIsGoneWithTheReasonAndComesBack) {
+  Cluster c("", kEveryMinute);
+  c.start_server();
+  ASSERT_TRUE(wait_schedule(c).is_object()) << schedules(c).dump(2);
+  // A push that drops the schedule: read again when the default branch moves.
+  const std::string sha =
+      c.commit_file(".stackrun/drift.yml",
+                    "version: 1\nname: drift\nkind: plan\nwhen:\n  - event: manual\n"
+                    "stacks: {root: stacks, select: all, human_only: {vault: Tier-0}}\n"
+                    "steps:\n  - name: plan\n    command: terragrunt plan -detailed-exitcode\n"
+                    "    exit_codes: {2: drift}\n",
+                    "no more minutely drift");
+  ASSERT_EQ(c.cli({"trigger", "push"}).exit_code, 0);
+  json gone;
+  for (int i = 0; i < 100; ++i) {  // bounded: 20 s
+    gone = schedules(c)[0];
+    if (gone.value("state", "") == "gone") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_EQ(gone.value("state", ""), "gone") << gone.dump(2);
+  EXPECT_EQ(gone.value("reason", ""),
+            "pipeline drift is gone or declares no schedules at " + sha.substr(0, 12));
+  EXPECT_FALSE(gone["next_fire_at"].is_number());
+  // It cannot be enabled by hand; declared again, it comes back enabled.
+  auto refused = c.cli({"schedules", "enable", std::to_string(gone.value("id", 0LL))});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("is gone"), std::string::npos) << refused.err;
+  c.commit_file(".stackrun/drift.yml", kEveryMinute, "minutely drift again");
+  ASSERT_EQ(c.cli({"trigger", "push"}).exit_code, 0);
+  const json back = wait_schedule(c);
+  ASSERT_TRUE(back.is_object());
+  for (int i = 0; i < 100 && schedules(c)[0].value("state", "") != "enabled"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(schedules(c)[0].value("state", ""), "enabled");
+  EXPECT_EQ(schedules(c)[0].value("id", 0LL), gone.value("id", 0LL));  // the same schedule
+}
+
 }  // namespace
 }  // namespace stackrun::e2e
