@@ -165,6 +165,13 @@ int run_plan_stacks(const PlanStacksArgs& a) {
     in.changed_since[*from] = touched_paths(*diff);
     for (const auto& s : in.stacks_at_to) in.base_of[s] = *from;
   }
+  const auto configs = plan::read_configs(in.stacks_at_to, pipeline.stacks, *files_to,
+                                          [&](const std::string& f) -> std::optional<std::string> {
+                                            auto text = r.read_file(*to, f);
+                                            if (!text) return std::nullopt;
+                                            return std::move(*text);
+                                          });
+  in.configs = &configs;
   const plan::Plan plan = plan::plan_stacks(in);
   if (a.json)
     print_json(plan);

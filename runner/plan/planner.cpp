@@ -86,12 +86,25 @@ std::vector<int> tier_positions(const std::vector<pipelines::Tier>& tiers) {
 // What one base commit's changes mean: direct paths and shared (non-stack) files in the root.
 struct ChangeView {
   const std::vector<std::string>* paths = nullptr;
+  std::vector<std::string> sorted;         // the paths, sorted: prefix lookups
   std::vector<const std::string*> shared;  // in order; each inside the root, in no stack
+
+  // The first changed path (in sorted order) equal to `path`, or under it when `dir`.
+  const std::string* find(const std::string& path, bool dir) const {
+    if (!dir) {
+      auto it = std::lower_bound(sorted.begin(), sorted.end(), path);
+      return it != sorted.end() && *it == path ? &*it : nullptr;
+    }
+    const std::string prefix = path.empty() ? "" : path + "/";
+    auto it = std::lower_bound(sorted.begin(), sorted.end(), prefix);
+    return it != sorted.end() && it->starts_with(prefix) ? &*it : nullptr;
+  }
 };
 
 ChangeView view_of(const std::vector<std::string>& paths, const std::set<std::string>& stacks,
                    const std::string& root) {
-  ChangeView v{&paths, {}};
+  ChangeView v{&paths, paths, {}};
+  std::sort(v.sorted.begin(), v.sorted.end());
   for (const auto& p : paths) {
     if (!root.empty() && !inside(p, root)) continue;  // outside the root: selects nothing
     bool in_stack = false;
@@ -102,10 +115,19 @@ ChangeView view_of(const std::vector<std::string>& paths, const std::set<std::st
   return v;
 }
 
-// Why `stack` runs, or nullopt if nothing selects it. A direct change wins over a shared file.
-std::optional<std::string> change_reason(const std::string& stack, const ChangeView& v) {
+// Why `stack` runs, or nullopt if nothing selects it. A direct change wins over what it reads,
+// and that over an unresolved configuration; without a configuration, over a shared file.
+std::optional<std::string> change_reason(const std::string& stack, const ChangeView& v,
+                                         const hcl::StackConfig* config) {
   for (const auto& p : *v.paths)
     if (inside(p, stack)) return "changed: " + p;
+  if (config) {
+    for (const auto& r : config->reads)
+      if (const std::string* p = v.find(r.path, r.dir)) return "via " + r.via + " -> " + *p;
+    if (!config->unresolved.empty() && !v.paths->empty())
+      return "configuration not fully resolved, selected to be safe: " + config->unresolved[0];
+    return std::nullopt;
+  }
   for (const std::string* p : v.shared)
     if (at_or_below(stack, parent_dir(*p))) return "shared file changed: " + *p;
   return std::nullopt;
@@ -138,6 +160,20 @@ std::vector<std::string> discover_stacks(const std::vector<std::string>& files,
   return {stacks.begin(), stacks.end()};
 }
 
+std::map<std::string, hcl::StackConfig> read_configs(
+    const std::vector<std::string>& stacks, const pipelines::Discovery& d,
+    const std::vector<std::string>& files,
+    const std::function<std::optional<std::string>(const std::string&)>& read) {
+  std::map<std::string, hcl::StackConfig> out;
+  if (!d.marker.ends_with(".hcl") || stacks.empty()) return out;
+  std::vector<std::string> sorted = files;
+  std::sort(sorted.begin(), sorted.end());
+  const hcl::RepoTree repo{&sorted, read};
+  hcl::ParseCache cache;
+  for (const auto& s : stacks) out[s] = hcl::analyse_stack(s + "/" + d.marker, repo, cache);
+  return out;
+}
+
 Plan plan_stacks(const PlanInput& in) {
   static const pipelines::Pipeline fallback = synthetic_pipeline(pipelines::Discovery{});
   const pipelines::Pipeline& p = in.pipeline ? *in.pipeline : fallback;
@@ -157,7 +193,10 @@ Plan plan_stacks(const PlanInput& in) {
     auto v = views.find(base->second);
     if (v == views.end())
       v = views.emplace(base->second, view_of(changes->second, at_to, root)).first;
-    return change_reason(stack, v->second);
+    const hcl::StackConfig* config = nullptr;
+    if (in.configs)
+      if (auto c = in.configs->find(stack); c != in.configs->end()) config = &c->second;
+    return change_reason(stack, v->second, config);
   };
 
   Plan plan;

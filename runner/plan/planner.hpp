@@ -1,12 +1,14 @@
 #pragma once
 // The planner (pure): which stacks a run applies, in which tier order, and why.
 // Inputs are plain data the caller got from git and the store; no I/O here.
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "pipelines/model.hpp"
+#include "runner/hcl/reads.hpp"
 
 namespace stackrun::plan {
 
@@ -39,6 +41,14 @@ std::vector<std::string> discover_stacks(const std::vector<std::string>& files,
 // tier "all". plan_stacks uses synthetic_pipeline(Discovery{}) when given no pipeline.
 pipelines::Pipeline synthetic_pipeline(const pipelines::Discovery& d);
 
+// What each stack reads (hcl/reads.hpp) at a commit whose files are `files` (any order) and
+// whose texts `read` gives, for stacks whose marker is a Terragrunt file (`*.hcl`); empty for
+// any other marker (the shared-file rule applies then).
+std::map<std::string, hcl::StackConfig> read_configs(
+    const std::vector<std::string>& stacks, const pipelines::Discovery& d,
+    const std::vector<std::string>& files,
+    const std::function<std::optional<std::string>(const std::string&)>& read);
+
 struct PlanInput {
   const pipelines::Pipeline* pipeline = nullptr;
   std::vector<std::string> stacks_at_to;       // discover_stacks at the new commit
@@ -46,13 +56,21 @@ struct PlanInput {
   std::map<std::string, std::string> base_of;  // stack -> commit to diff from
   std::map<std::string, std::vector<std::string>> changed_since;  // base commit -> changed paths
   bool select_all = false;                                        // force select: all
+  // What each stack reads (read_configs); null or a stack without an entry: the shared-file
+  // rule instead.
+  const std::map<std::string, hcl::StackConfig>* configs = nullptr;
 };
 
-// Applies select (changed|all), shared-file fan-out, exclusions, human-only and tiers.
+// Applies select (changed|all), what each stack reads, exclusions, human-only and tiers.
 // Only stacks in `stacks_at_to` are considered. With select changed, a stack runs if a path in
-// changed_since[base_of[stack]] is inside its directory ("changed: <first such path>"), else if
-// a path inside the discovery root but in no stack directory sits in the stack's directory or
-// an ancestor of it ("shared file changed: <path>"). Pass both paths of a rename.
+// changed_since[base_of[stack]] is inside its directory ("changed: <first such path>"); else,
+// with its configuration read (`configs`), if a changed path is a file it reads or lies in a
+// module directory it deploys ("via include -> _envcommon/mysql.hcl", "via terraform.source ->
+// modules/k8s-app/main.tf"), or if anything changed and its configuration could not be fully
+// resolved ("configuration not fully resolved, selected to be safe: <file:line:col: why>"); a
+// file no stack reads selects nothing. Without a configuration: if a path inside the discovery
+// root but in no stack directory sits in the stack's directory or an ancestor of it ("shared
+// file changed: <path>"). Pass both paths of a rename.
 // A stack with no (or an empty) base commit gets "no previous apply recorded"; a base with no
 // changed_since entry gets "no diff available from <base>" (selected: the safe side).
 // Selected stacks matching stacks.exclude, human_only (in that order) or no tier go to

@@ -420,6 +420,77 @@ TEST(PlanStacks, WithoutPipelineUsesOneCatchAllTier) {
   EXPECT_EQ(show(plan.stacks[1]), "all\tb\tno previous apply recorded");
 }
 
+// With each stack's configuration read: a change selects exactly the stacks that read it.
+TEST(PlanStacks, WhatEachStackReadsDecidesWithTheChainThatSelectedIt) {
+  Discovery d;
+  d.root = "stacks";
+  Pipeline p = synthetic_pipeline(d);
+  std::map<std::string, hcl::StackConfig> configs;
+  configs["stacks/db"].reads = {{"stacks/terragrunt.hcl", false, "include"},
+                                {"_envcommon/mysql.hcl", false, "include"},
+                                {"modules/k8s-app", true, "terraform.source"}};
+  configs["stacks/web"].reads = {{"stacks/terragrunt.hcl", false, "include"},
+                                 {"modules/web", true,
+                                  "include -> _envcommon/web.hcl -> "
+                                  "terraform.source"}};
+  configs["stacks/odd"].unresolved = {
+      "stacks/odd/terragrunt.hcl:5:12: get_env(): the "
+      "environment is not known statically"};
+  struct Row {
+    const char* name;
+    Lines changed;
+    Lines want;
+  } rows[] = {
+      {"a module change: the stacks deploying it",
+       {"modules/k8s-app/main.tf"},
+       {"stacks/db via terraform.source -> modules/k8s-app/main.tf",
+        "stacks/odd configuration not fully resolved, selected to be safe: "
+        "stacks/odd/terragrunt.hcl:5:12: get_env(): the environment is not known statically"}},
+      {"an _envcommon change",
+       {"_envcommon/mysql.hcl"},
+       {"stacks/db via include -> _envcommon/mysql.hcl",
+        "stacks/odd configuration not fully "
+        "resolved, selected to be safe: "
+        "stacks/odd/terragrunt.hcl:5:12: "
+        "get_env(): the environment is not "
+        "known statically"}},
+      {"the root config: every stack including it",
+       {"stacks/terragrunt.hcl"},
+       {"stacks/db via include -> stacks/terragrunt.hcl",
+        "stacks/odd configuration not fully resolved, selected to be safe: "
+        "stacks/odd/terragrunt.hcl:5:12: get_env(): the environment is not known statically",
+        "stacks/web via include -> stacks/terragrunt.hcl"}},
+      {"a README nobody reads selects nothing but the unresolved",
+       {"stacks/README.md"},
+       {"stacks/odd configuration not fully resolved, selected to be safe: "
+        "stacks/odd/terragrunt.hcl:5:12: get_env(): the environment is not known statically"}},
+      {"a direct change wins, and a module dir matches by directory, not prefix",
+       {"stacks/web/terragrunt.hcl", "modules/web2/main.tf"},
+       {"stacks/odd configuration not fully resolved, selected to be safe: "
+        "stacks/odd/terragrunt.hcl:5:12: get_env(): the environment is not known statically",
+        "stacks/web changed: stacks/web/terragrunt.hcl"}},
+      {"a chain through an included file", {"modules/web/x/y.tf"}, {}},
+      {"nothing changed: nothing, the unresolved included", {}, {}},
+  };
+  rows[5].want = {
+      "stacks/odd configuration not fully resolved, selected to be safe: "
+      "stacks/odd/terragrunt.hcl:5:12: get_env(): the environment is not known "
+      "statically",
+      "stacks/web via include -> _envcommon/web.hcl -> terraform.source -> "
+      "modules/web/x/y.tf"};
+  for (const auto& r : rows) {
+    PlanInput in;
+    in.pipeline = &p;
+    in.stacks_at_to = {"stacks/db", "stacks/odd", "stacks/web"};
+    for (const auto& s : in.stacks_at_to) in.base_of[s] = "base";
+    in.changed_since["base"] = r.changed;
+    in.configs = &configs;
+    Lines got;
+    for (const auto& s : plan_stacks(in).stacks) got.push_back(s.path + " " + s.reason);
+    EXPECT_EQ(got, r.want) << r.name;
+  }
+}
+
 TEST(SyntheticPipeline, OneCatchAllTierAndTheGivenDiscovery) {
   Discovery d;
   d.root = "live";

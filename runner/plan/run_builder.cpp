@@ -32,6 +32,7 @@ PlanInput plan_input(const RunInputs& in, const pipelines::Pipeline& p) {
   PlanInput pi;
   pi.pipeline = &p;
   pi.stacks_at_to = discover_stacks(in.files, p.stacks);
+  pi.configs = &in.configs;
   std::set<std::string> known;
   for (const auto& [stack, commit] : in.applied) known.insert(stack);
   if (!in.before.empty())

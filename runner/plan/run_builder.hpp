@@ -11,6 +11,7 @@
 #include "pipelines/model.hpp"
 #include "runner/core/result.hpp"
 #include "runner/core/status.hpp"
+#include "runner/hcl/reads.hpp"
 
 namespace stackrun::plan {
 
@@ -35,6 +36,8 @@ struct RunInputs {
   // base commit -> paths changed from it to `commit`. A base with no entry is no longer in the
   // history (force push): its stacks count as never applied.
   std::map<std::string, std::vector<std::string>> changed_since;
+  // What each stack reads at `commit` (planner.hpp read_configs), for every pipeline's stacks.
+  std::map<std::string, hcl::StackConfig> configs;
 };
 
 struct RunRequest {

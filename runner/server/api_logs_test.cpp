@@ -42,8 +42,8 @@ struct LogServer {
     st.ensure_api_token("ops", sha256_hex("op-token"), 1);
     st.create_agent("agent-1", sha256_hex("agent-token"), "", 1, 1);
     tx.commit();
-    repo.commit({{".stackrun/apply.yml", kApply}, {"stacks/a/terragrunt.hcl", "a1"}});
-    repo.commit({{".stackrun/apply.yml", kApply}, {"stacks/a/terragrunt.hcl", "a2"}});
+    repo.commit({{".stackrun/apply.yml", kApply}, {"stacks/a/terragrunt.hcl", "# a1\n"}});
+    repo.commit({{".stackrun/apply.yml", kApply}, {"stacks/a/terragrunt.hcl", "# a2\n"}});
     worker = std::make_unique<RunWorker>(
         db, repo.opener(kUrl),
         [this](std::function<void()> fn) { live.server.post(std::move(fn)); },

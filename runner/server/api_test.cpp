@@ -55,7 +55,7 @@ struct Cluster {
     st.create_agent("agent-1", sha256_hex(agent_token), "", 2, 1);
     st.create_agent("agent-2", sha256_hex(agent2_token), "", 2, 1);
     tx.commit();
-    repo.commit({{".stackrun/apply.yml", kApply}, {"stacks/a/terragrunt.hcl", "a1"}});
+    repo.commit({{".stackrun/apply.yml", kApply}, {"stacks/a/terragrunt.hcl", "# a1\n"}});
     worker = std::make_unique<RunWorker>(
         db, repo.opener(kUrl),
         [this](std::function<void()> fn) { live.server.post(std::move(fn)); },
@@ -82,7 +82,7 @@ struct Cluster {
   // A push of a change to stacks/a; returns the run id.
   Id push() {
     repo.commit({{".stackrun/apply.yml", kApply},
-                 {"stacks/a/terragrunt.hcl", "a" + std::to_string(++pushes)}});
+                 {"stacks/a/terragrunt.hcl", "# a" + std::to_string(++pushes) + "\n"}});
     auto r =
         operator_client()->request("POST", "/api/v1/runs", wire::encode(wire::TriggerRequest{}));
     EXPECT_TRUE(r.ok() && r->status == 200) << http::test_support::outcome(r);

@@ -189,8 +189,8 @@ TEST(MirrorName, RepoIdThenNameWithSlashesReplaced) {
 
 TEST_F(RepoFetchTest, PushedCommitsAreFetchedWithTheTokenAndPlannedFromTheMirror) {
   const std::string c1 = push({{".stackrun/apply.yml", kApply},
-                               {"stacks/a/terragrunt.hcl", "a1\n"},
-                               {"stacks/b/terragrunt.hcl", "b1\n"}});
+                               {"stacks/a/terragrunt.hcl", "# a1\n"},
+                               {"stacks/b/terragrunt.hcl", "# b1\n"}});
   auto worker = make_worker();
   const RunsOutcome first = trigger(*worker, TriggerRequest{"infra", "push", c1, "", "", "", {}});
   ASSERT_EQ(first.error, "");
@@ -210,7 +210,7 @@ TEST_F(RepoFetchTest, PushedCommitsAreFetchedWithTheTokenAndPlannedFromTheMirror
     tx.commit();
   }
   // A push to the served repo, then a new trigger: the new commit is fetched and planned.
-  const std::string c2 = push({{"stacks/b/terragrunt.hcl", "b2\n"}});
+  const std::string c2 = push({{"stacks/b/terragrunt.hcl", "# b2\n"}});
   const RunsOutcome second = trigger(*worker, TriggerRequest{"infra", "push", c2, "", "", "", {}});
   ASSERT_EQ(second.error, "");
   ASSERT_EQ(inserted_.size(), 2u);
@@ -225,7 +225,7 @@ TEST_F(RepoFetchTest, PushedCommitsAreFetchedWithTheTokenAndPlannedFromTheMirror
   EXPECT_EQ(log().size(), 2u);
 
   // No revision (the default branch): every branch is fetched, so a moved main is seen.
-  const std::string c3 = push({{"stacks/a/terragrunt.hcl", "a3\n"}});
+  const std::string c3 = push({{"stacks/a/terragrunt.hcl", "# a3\n"}});
   const std::size_t runs = inserted_.size();
   ASSERT_EQ(trigger(*worker, TriggerRequest{"infra", "push", "", "", "", "", {}}).error, "");
   ASSERT_EQ(inserted_.size(), runs + 1);
@@ -237,7 +237,7 @@ TEST_F(RepoFetchTest, PushedCommitsAreFetchedWithTheTokenAndPlannedFromTheMirror
 
 TEST_F(RepoFetchTest, AWrongTokenIsTheRunCreationErrorNamingTheUrlButNotTheToken) {
   const std::string c1 =
-      push({{".stackrun/apply.yml", kApply}, {"stacks/a/terragrunt.hcl", "a\n"}});
+      push({{".stackrun/apply.yml", kApply}, {"stacks/a/terragrunt.hcl", "# a\n"}});
   token_ = "wrong-token-5e2a";
   auto worker = make_worker();
   const RunsOutcome o = trigger(*worker, TriggerRequest{"infra", "push", c1, "", "", "", {}});
@@ -256,7 +256,7 @@ TEST_F(RepoFetchTest, AWrongTokenIsTheRunCreationErrorNamingTheUrlButNotTheToken
 
 TEST_F(RepoFetchTest, ALocalPathIsPlannedInPlaceWithoutAMirror) {
   const std::string c1 =
-      push({{".stackrun/apply.yml", kApply}, {"stacks/a/terragrunt.hcl", "a\n"}});
+      push({{".stackrun/apply.yml", kApply}, {"stacks/a/terragrunt.hcl", "# a\n"}});
   register_repo(work_);
   auto worker = make_worker();
   const RunsOutcome o = trigger(*worker, TriggerRequest{"infra", "push", c1, "", "", "", {}});

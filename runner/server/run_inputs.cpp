@@ -3,6 +3,7 @@
 #include <set>
 
 #include "pipelines/loader.hpp"
+#include "runner/plan/planner.hpp"
 
 namespace stackrun::server {
 namespace {
@@ -116,6 +117,19 @@ Result<Gathered> gather_inputs(store::Store& reader, const git::RepoOpener& open
     if (!diff) return Error{diff.error()};
     in.changed = touched_paths(*diff);
     if (auto before_files = r.list_files(in.before)) in.files_before = std::move(*before_files);
+  }
+  // What each stack reads, at the commit: the planner selects by it.
+  const auto read = [&](const std::string& f) -> std::optional<std::string> {
+    auto text = r.read_file(in.commit, f);
+    if (!text) return std::nullopt;
+    return std::move(*text);
+  };
+  for (const auto& lp : in.pipelines) {
+    std::vector<std::string> todo;
+    for (const auto& s : plan::discover_stacks(in.files, lp.pipeline.stacks))
+      if (!in.configs.count(s)) todo.push_back(s);
+    for (auto& [s, c] : plan::read_configs(todo, lp.pipeline.stacks, in.files, read))
+      in.configs.emplace(s, std::move(c));
   }
   std::set<std::string> bases{in.before};
   for (const auto& [stack, commit] : in.applied) bases.insert(commit);

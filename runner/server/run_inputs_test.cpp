@@ -42,11 +42,11 @@ struct Fixture {
     st.upsert_repo("infra", "https://forge.example/infra.git", "master", 1);
     tx.commit();
     c1 = repo.commit({{".stackrun/apply.yml", kApply},
-                      {"stacks/a/terragrunt.hcl", "a1"},
-                      {"stacks/b/terragrunt.hcl", "b1"}});
+                      {"stacks/a/terragrunt.hcl", "# a1\n"},
+                      {"stacks/b/terragrunt.hcl", "# b1\n"}});
     c2 = repo.commit({{".stackrun/apply.yml", kApply},
-                      {"stacks/a/terragrunt.hcl", "a2"},
-                      {"stacks/b/terragrunt.hcl", "b1"}});
+                      {"stacks/a/terragrunt.hcl", "# a2\n"},
+                      {"stacks/b/terragrunt.hcl", "# b1\n"}});
   }
   git::RepoOpener opener() const { return repo.opener("https://forge.example/infra.git"); }
 };
@@ -74,7 +74,7 @@ TEST(GatherInputs, AnOversizePipelineIsRefusedFromItsSizeWithoutBeingRead) {
   const std::string huge(pipelines::kMaxPipelineBytes + 1, '#');
   f.repo.commit({{".stackrun/apply.yml", kApply},
                  {".stackrun/huge.yml", huge},
-                 {"stacks/a/terragrunt.hcl", "a3"}});
+                 {"stacks/a/terragrunt.hcl", "# a3\n"}});
   auto g = gather_inputs(f.st, f.opener(), TriggerRequest{});
   ASSERT_FALSE(g);
   EXPECT_NE(g.error().find(".stackrun/huge.yml:1:1: file is " + std::to_string(huge.size()) +

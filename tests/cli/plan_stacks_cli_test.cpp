@@ -94,7 +94,7 @@ TEST_F(PlanStacksCli, SamplePushOfThreeStacksPlatformFirst) {
             "apps\tstacks/immich\tchanged: stacks/immich/terragrunt.hcl\n");
 }
 
-TEST_F(PlanStacksCli, SampleSharedRootFileSelectsEveryStackButHumanOnlyVault) {
+TEST_F(PlanStacksCli, SampleRootConfigSelectsEveryStackIncludingItButHumanOnlyVault) {
   make_sample();
   const std::string base = git({"rev-parse", "HEAD"});
   append("stacks/dbaas/terragrunt.hcl", "# touched\n");
@@ -104,7 +104,7 @@ TEST_F(PlanStacksCli, SampleSharedRootFileSelectsEveryStackButHumanOnlyVault) {
 
   auto r = plan({"--from", one, "--to", shared, "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string why = "shared file changed: stacks/terragrunt.hcl";
+  const std::string why = "via include -> stacks/terragrunt.hcl";
   std::string want = R"({"stacks":[)";
   const std::vector<std::pair<const char*, const char*>> order = {
       {"cnpg", "platform"},  {"dbaas", "platform"},  {"external-secrets", "platform"},
@@ -119,7 +119,7 @@ TEST_F(PlanStacksCli, SampleSharedRootFileSelectsEveryStackButHumanOnlyVault) {
       R"(],"removed":[],"excluded":[{"path":"stacks/vault","reason":"human-only: Tier-0, human-applied via OIDC"}]})";
   EXPECT_EQ(r.out, want + "\n");
 
-  // Across both commits, dbaas's own change is its reason; the rest come from the shared file.
+  // Across both commits, dbaas's own change is its reason; the rest come from the root config.
   auto both = plan({"--from", base, "--to", shared, "--json"});
   ASSERT_EQ(both.exit_code, 0) << both.err;
   auto j = nlohmann::json::parse(both.out);
@@ -184,11 +184,38 @@ TEST_F(PlanStacksCli, PipelineChosenByName) {
                              sha7 + " (found: apply, drift)\n");
 }
 
+// Exactly what a push changed: the module every sample stack deploys selects them all (with
+// the chain), a README beside the stacks selects nothing.
+TEST_F(PlanStacksCli, AModuleChangeSelectsItsStacksAndAReadmeNothing) {
+  make_sample();
+  const std::string base = git({"rev-parse", "HEAD"});
+  append("modules/k8s-app/main.tf", "# a module change\n");
+  const std::string module = commit("module change");
+  write("stacks/README.md", "# stacks\n");
+  const std::string readme = commit("a README beside the stacks");
+
+  auto m = plan({"--from", base, "--to", module});
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_NE(m.out.find("platform\tstacks/dbaas\tvia terraform.source -> "
+                       "modules/k8s-app/main.tf\n"),
+            std::string::npos)
+      << m.out;
+  EXPECT_NE(m.out.find("apps\tstacks/grafana\tvia terraform.source -> "
+                       "modules/k8s-app/main.tf\n"),
+            std::string::npos)
+      << m.out;
+  auto r = plan({"--from", module, "--to", readme, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, R"({"stacks":[],"removed":[],"excluded":[]})"
+                   "\n");
+}
+
 TEST_F(PlanStacksCli, RootAndMarkerWithoutPipeline) {
   make_empty();
   write("live/stack.hcl", "# parent config, not a stack\n");
   write("live/net/stack.hcl", "");
-  write("live/db/stack.hcl", "");
+  // db reads the parent config; net does not (it is a stack of its own).
+  write("live/db/stack.hcl", "include {\n  path = find_in_parent_folders(\"stack.hcl\")\n}\n");
   write("live/db/terragrunt.hcl", "");
   write("other/x/stack.hcl", "");
   write(".stackrun/apply.yml", "this pipeline is ignored with --root: [\n");
@@ -199,9 +226,7 @@ TEST_F(PlanStacksCli, RootAndMarkerWithoutPipeline) {
 
   auto r = plan({"--from", from, "--to", to, "--root", "live", "--marker", "stack.hcl"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out,
-            "all\tlive/db\tshared file changed: live/stack.hcl\n"
-            "all\tlive/net\tshared file changed: live/stack.hcl\n");
+  EXPECT_EQ(r.out, "all\tlive/db\tvia include -> live/stack.hcl\n");
   auto fresh = plan({"--to", to, "--root", "./live/", "--marker", "stack.hcl", "--json"});
   ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
   EXPECT_EQ(
