@@ -53,6 +53,11 @@ void end_job(Effects& fx, std::vector<JobView>& jobs, const RunFacts& run, const
 
 // Appends settle()'s effects for the jobs as they are after `fx`.
 void settle_into(Effects& fx, const RunFacts& run, std::vector<JobView>& jobs) {
+  // A stack whose dependency ended badly is skipped, and so on down the chain (bounded: each
+  // round skips at least one pending job).
+  for (auto skip = jobs_to_skip(jobs); !skip.empty(); skip = jobs_to_skip(jobs))
+    for (const auto& [id, reason] : skip)
+      end_job(fx, jobs, run, *find_job(jobs, id), JobStatus::skipped, reason);
   for (std::int64_t id : jobs_to_release(jobs))
     change_job(fx, jobs, *find_job(jobs, id), JobStatus::queued, "");
   const auto outcome = run_outcome(jobs);

@@ -620,6 +620,36 @@ TEST(Settle, ReleasesTheFirstTierOfANewRun) {
   EXPECT_TRUE(fx.wakes_claims());
 }
 
+TEST(Settle, AFailedDependencySkipsItsChainAndTheRunEnds) {
+  // vpc failed; app depends on vpc, web on app: both are skipped, in one settle, and the run
+  // ends failed with nothing left pending.
+  auto app = job(2, "s/app", "all", JobStatus::pending);
+  app.needs = {"s/vpc"};
+  auto web = job(3, "s/web", "all", JobStatus::pending);
+  web.needs = {"s/app"};
+  const std::vector<JobView> jobs = {job(1, "s/vpc", "all", JobStatus::failed), app, web};
+  const auto fx = settle(run(), jobs);
+  ASSERT_EQ(fx.jobs.size(), 2u);
+  EXPECT_EQ(fx.jobs[0].job_id, 2);
+  EXPECT_EQ(fx.jobs[0].to, JobStatus::skipped);
+  EXPECT_EQ(fx.jobs[0].reason, "dependency s/vpc failed");
+  EXPECT_EQ(fx.jobs[1].job_id, 3);
+  EXPECT_EQ(fx.jobs[1].reason, "dependency s/app skipped");
+  ASSERT_TRUE(fx.run.has_value());
+  EXPECT_EQ(fx.run->to, RunStatus::failed);
+  EXPECT_EQ(fx.run->summary, "0 ok, 2 skipped, 1 failed");
+}
+
+TEST(Settle, ADependencyThatSucceededReleasesTheNextInTheTier) {
+  auto app = job(2, "s/app", "all", JobStatus::pending);
+  app.needs = {"s/vpc"};
+  const auto fx = settle(run(), {job(1, "s/vpc", "all", JobStatus::success), app});
+  ASSERT_EQ(fx.jobs.size(), 1u);
+  EXPECT_EQ(fx.jobs[0].job_id, 2);
+  EXPECT_EQ(fx.jobs[0].to, JobStatus::queued);
+  EXPECT_FALSE(fx.run.has_value());
+}
+
 TEST(Effects, AnyJobChangeWakesParkedClaims) {
   Effects none;
   EXPECT_FALSE(none.wakes_claims());

@@ -53,6 +53,21 @@ std::optional<std::size_t> pick_job(const std::vector<JobView>& claimable,
   return std::nullopt;
 }
 
+namespace {
+
+bool ended_well(JobStatus s) {
+  return s == JobStatus::success || s == JobStatus::drift;
+}
+
+// The run's job on `stack`, if any.
+const JobView* job_on(const std::vector<JobView>& run_jobs, const std::string& stack) {
+  for (const auto& o : run_jobs)
+    if (o.stack == stack) return &o;
+  return nullptr;
+}
+
+}  // namespace
+
 std::vector<std::int64_t> jobs_to_release(const std::vector<JobView>& run_jobs) {
   std::vector<std::int64_t> out;
   for (const auto& j : run_jobs) {
@@ -63,7 +78,28 @@ std::vector<std::int64_t> jobs_to_release(const std::vector<JobView>& run_jobs) 
             return o.tier != t || is_terminal(o.status);
           });
         });
-    if (ready) out.push_back(j.id);
+    const bool deps_done =
+        std::all_of(j.needs.begin(), j.needs.end(), [&](const std::string& stack) {
+          const JobView* d = job_on(run_jobs, stack);
+          return !d || ended_well(d->status);
+        });
+    if (ready && deps_done) out.push_back(j.id);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::int64_t, std::string>> jobs_to_skip(
+    const std::vector<JobView>& run_jobs) {
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  for (const auto& j : run_jobs) {
+    if (j.status != JobStatus::pending) continue;
+    for (const auto& stack : j.needs) {
+      const JobView* d = job_on(run_jobs, stack);
+      if (d && is_terminal(d->status) && !ended_well(d->status)) {
+        out.emplace_back(j.id, "dependency " + stack + " " + std::string(to_string(d->status)));
+        break;
+      }
+    }
   }
   return out;
 }

@@ -18,6 +18,9 @@ struct JobView {
   JobKind kind = JobKind::apply;
   JobStatus status = JobStatus::pending;
   std::vector<std::string> labels;  // agent labels the job requires
+  // Stacks of the same run that must end well (success or drift) before this job starts: its
+  // `dependency`/`dependencies` among the run's stacks. A stack the run lacks is no constraint.
+  std::vector<std::string> needs;
 };
 
 // The first of `claimable` (already in claim order) that may start now on an agent with
@@ -33,8 +36,15 @@ std::optional<std::size_t> pick_job(const std::vector<JobView>& claimable,
                                     const std::vector<std::string>& agent_labels);
 
 // Ids of `pending` jobs of one run whose tier's needs are all finished (every job of each
-// needed tier is terminal). A tier that needs a tier with no jobs is ready.
+// needed tier is terminal) and whose needed stacks all ended well. A tier that needs a tier
+// with no jobs is ready.
 std::vector<std::int64_t> jobs_to_release(const std::vector<JobView>& run_jobs);
+
+// `pending` jobs of one run that can never start because a stack they need ended otherwise
+// (failed, interrupted, skipped, cancelled, superseded), with the reason to skip them:
+// "dependency stacks/vpc failed".
+std::vector<std::pair<std::int64_t, std::string>> jobs_to_skip(
+    const std::vector<JobView>& run_jobs);
 
 // A run's final status once every job is terminal, else nullopt: failed if any job failed
 // or was interrupted, else cancelled if any was cancelled, else superseded if any was

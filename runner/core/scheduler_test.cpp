@@ -175,6 +175,35 @@ TEST(JobsToRelease, Table) {
   EXPECT_TRUE(jobs_to_release(queued).empty());
 }
 
+// Within a tier, a stack starts after the stacks it depends on ended well; a dependency that
+// ended badly skips it, naming the dependency.
+TEST(JobsToRelease, DependenciesOrderATierAndABadOneSkips) {
+  struct Row {
+    const char* name;
+    const char* dep_status;  // status of stacks/vpc
+    std::vector<std::int64_t> released;
+    std::vector<std::pair<std::int64_t, std::string>> skipped;
+  } rows[] = {
+      {"dependency still queued", "queued", {1}, {}},
+      {"dependency running", "running", {}, {}},
+      {"dependency succeeded", "success", {2}, {}},
+      {"dependency found drift (a plan)", "drift", {2}, {}},
+      {"dependency failed", "failed", {}, {{2, "dependency stacks/vpc failed"}}},
+      {"dependency skipped", "skipped", {}, {{2, "dependency stacks/vpc skipped"}}},
+      {"dependency cancelled", "cancelled", {}, {{2, "dependency stacks/vpc cancelled"}}},
+      {"dependency interrupted", "interrupted", {}, {{2, "dependency stacks/vpc interrupted"}}},
+  };
+  for (const auto& r : rows) {
+    auto vpc = job(1, 1, "stacks/vpc", "all", r.dep_status);
+    if (vpc.status == JobStatus::queued) vpc.status = JobStatus::pending;  // not yet released
+    auto app = job(2, 1, "stacks/app", "all", "pending");
+    app.needs = {"stacks/vpc", "stacks/not-in-this-run"};  // a stack the run lacks: no wait
+    const std::vector<JobView> jobs = {vpc, app};
+    EXPECT_EQ(jobs_to_release(jobs), r.released) << r.name;
+    EXPECT_EQ(jobs_to_skip(jobs), r.skipped) << r.name;
+  }
+}
+
 TEST(RunOutcome, Table) {
   struct C {
     std::vector<std::string> statuses;
