@@ -43,7 +43,8 @@ void decode_human_only(const Node& v, std::map<std::string, std::string>& out, D
 
 void decode_stacks(const Node& v, Discovery& out, Diags& d) {
   if (!expect_map(v, "stacks", d)) return;
-  MapView m(v, "stacks", {"root", "marker", "select", "exclude", "human_only"}, d);
+  MapView m(v, "stacks",
+            {"root", "marker", "select", "exclude", "human_only", "include_dependents"}, d);
   if (const Node* r = m.get("root")) {
     if (auto root = read_string(*r, "root", d); root && check_relative_path(*r, "root", d))
       out.root = *root;
@@ -64,6 +65,10 @@ void decode_stacks(const Node& v, Discovery& out, Diags& d) {
   }
   if (const Node* e = m.get("exclude")) out.exclude = read_globs(*e, "exclude", false, d);
   if (const Node* h = m.get("human_only")) decode_human_only(*h, out.human_only, d);
+  if (const Node* i = m.get("include_dependents")) {
+    if (auto b = read_choice(*i, "include_dependents", {"true", "false"}, d))
+      out.include_dependents = *b == "true";
+  }
 }
 
 }  // namespace stackrun::pipelines

@@ -58,6 +58,9 @@ struct Discovery {
   enum class Select { changed, all } select = Select::changed;
   std::vector<std::string> exclude;  // globs of stack paths (relative to root) never run
   std::map<std::string, std::string> human_only;  // stack glob -> reason; skipped, never failed
+  // Select also the stacks that depend (Terragrunt `dependency`/`dependencies`, transitively)
+  // on a selected stack. Off: a dependent runs only when it changed itself.
+  bool include_dependents = false;
 };
 
 struct Tier {

@@ -173,6 +173,10 @@ int run_plan_stacks(const PlanStacksArgs& a) {
                                           });
   in.configs = &configs;
   const plan::Plan plan = plan::plan_stacks(in);
+  if (!plan.errors.empty()) {
+    for (const auto& e : plan.errors) std::cerr << "stackrun plan-stacks: " << e << "\n";
+    return 1;
+  }
   if (a.json)
     print_json(plan);
   else
@@ -189,7 +193,8 @@ void add_plan_stacks(CLI::App& app, int& exit_code) {
       "Reads the push apply pipeline from .stackrun/ at --to (or uses --root/--marker).\n"
       "Prints `<tier>\\t<path>\\t<reason>` per stack in execution order, then\n"
       "`excluded\\t<path>\\t<reason>` and `removed\\t<path>` lines.\n"
-      "Exit status: 0 ok; 1 invalid pipeline file; 2 usage error, bad --repo or unknown revision.");
+      "Exit status: 0 ok; 1 invalid pipeline file, or stacks that cannot be ordered (a dependency\n"
+      "cycle, a dependency in a later tier); 2 usage error, bad --repo or unknown revision.");
   auto a = std::make_shared<PlanStacksArgs>();
   cmd->add_option("--repo", a->repo, "Git repository (work tree or bare)")->required();
   cmd->add_option("--from", a->from,

@@ -3,6 +3,8 @@
 #include "runner/plan/planner.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <set>
 #include <string_view>
 #include <tuple>
@@ -133,6 +135,49 @@ std::optional<std::string> change_reason(const std::string& stack, const ChangeV
   return std::nullopt;
 }
 
+// Fills each planned stack's `needs` (the planned stacks it depends on) and reports cycles
+// among them and dependencies on a later tier.
+void order_by_dependencies(
+    Plan& plan, const std::function<const std::vector<std::string>*(const std::string&)>& deps_of) {
+  std::map<std::string, const PlannedStack*> planned;
+  for (const auto& s : plan.stacks) planned[s.path] = &s;
+  for (auto& s : plan.stacks) {
+    const auto* deps = deps_of(s.path);
+    if (!deps) continue;
+    for (const auto& d : *deps) {
+      auto it = planned.find(d);
+      if (it == planned.end() || d == s.path) continue;
+      s.needs.push_back(d);
+      if (it->second->tier_index > s.tier_index)
+        plan.errors.push_back(s.path + " (tier " + s.tier + ") depends on " + d +
+                              " of the later tier " + it->second->tier);
+    }
+  }
+  // Cycles: a depth-first walk over `needs`; each stack is finished once.
+  std::map<std::string, int> state;  // 0 new, 1 on the path, 2 done
+  std::vector<std::string> path;
+  std::map<std::string, const PlannedStack*> by_path;
+  for (const auto& s : plan.stacks) by_path[s.path] = &s;
+  std::function<void(const std::string&)> visit = [&](const std::string& at) {
+    state[at] = 1;
+    path.push_back(at);
+    for (const auto& d : by_path[at]->needs) {
+      if (state[d] == 1) {
+        std::string cycle;
+        for (auto it = std::find(path.begin(), path.end(), d); it != path.end(); ++it)
+          cycle += *it + " -> ";
+        plan.errors.push_back("dependency cycle: " + cycle + d);
+      } else if (state[d] == 0) {
+        visit(d);
+      }
+    }
+    path.pop_back();
+    state[at] = 2;
+  };
+  for (const auto& s : plan.stacks)
+    if (state[s.path] == 0) visit(s.path);
+}
+
 }  // namespace
 
 pipelines::Pipeline synthetic_pipeline(const pipelines::Discovery& d) {
@@ -199,10 +244,35 @@ Plan plan_stacks(const PlanInput& in) {
     return change_reason(stack, v->second, config);
   };
 
+  auto deps_of = [&](const std::string& stack) -> const std::vector<std::string>* {
+    if (!in.configs) return nullptr;
+    auto it = in.configs->find(stack);
+    return it == in.configs->end() ? nullptr : &it->second.dependencies;
+  };
+  std::map<std::string, std::string> reasons;
+  for (const auto& stack : at_to)
+    if (auto reason = reason_for(stack)) reasons.emplace(stack, std::move(*reason));
+  if (p.stacks.include_dependents && !all) {
+    // Dependents of selected stacks, transitively (bounded: each stack is added once).
+    std::vector<std::string> todo;
+    for (const auto& [s, r] : reasons) todo.push_back(s);
+    while (!todo.empty()) {
+      const std::string dep = todo.back();
+      todo.pop_back();
+      for (const auto& stack : at_to) {
+        const auto* deps = deps_of(stack);
+        if (reasons.count(stack) || !deps ||
+            std::find(deps->begin(), deps->end(), dep) == deps->end())
+          continue;
+        reasons.emplace(stack, "depends on " + dep);
+        todo.push_back(stack);
+      }
+    }
+  }
+
   Plan plan;
-  for (const auto& stack : at_to) {
-    auto reason = reason_for(stack);
-    if (!reason) continue;
+  for (auto& [stack, reason_text] : reasons) {
+    std::optional<std::string> reason = std::move(reason_text);
     const std::string rel = inside(stack, root) ? relative_to_root(stack, root) : stack;
     const auto tier = tier_of(rel, p.tiers);
     const std::string tier_name = tier ? p.tiers[*tier].name : "";
@@ -218,12 +288,13 @@ Plan plan_stacks(const PlanInput& in) {
       plan.excluded.push_back({stack, *excluded_by, tier_name});
       continue;
     }
-    plan.stacks.push_back({stack, tier_name, positions[*tier], std::move(*reason)});
+    plan.stacks.push_back({stack, tier_name, positions[*tier], std::move(*reason), {}});
   }
   std::stable_sort(plan.stacks.begin(), plan.stacks.end(),
                    [](const PlannedStack& a, const PlannedStack& b) {
                      return std::tie(a.tier_index, a.path) < std::tie(b.tier_index, b.path);
                    });
+  order_by_dependencies(plan, deps_of);
   const std::set<std::string> known(in.previously_known.begin(), in.previously_known.end());
   for (const auto& s : known)
     if (!at_to.count(s)) plan.removed.push_back(s);

@@ -17,6 +17,9 @@ struct PlannedStack {
   std::string tier;
   int tier_index = 0;  // position of the tier in execution order
   std::string reason;  // e.g. "changed: stacks/dbaas/terragrunt.hcl"
+  // Selected stacks this one depends on (its configuration's dependency/dependencies): it
+  // starts after they ended well.
+  std::vector<std::string> needs;
 };
 
 struct ExcludedStack {
@@ -29,6 +32,9 @@ struct Plan {
   std::vector<PlannedStack> stacks;     // execution order: tier order, then path
   std::vector<std::string> removed;     // stacks that no longer exist at `to`; never applied
   std::vector<ExcludedStack> excluded;  // human-only, excluded, or in no tier
+  // Why these stacks cannot run in this order: "dependency cycle: stacks/a -> stacks/b ->
+  // stacks/a", "stacks/app (tier platform) depends on stacks/db of the later tier data".
+  std::vector<std::string> errors;
 };
 
 // Stack directories (repo-relative, sorted, unique) among `files`: a directory holding
@@ -73,9 +79,11 @@ struct PlanInput {
 // file changed: <path>"). Pass both paths of a rename.
 // A stack with no (or an empty) base commit gets "no previous apply recorded"; a base with no
 // changed_since entry gets "no diff available from <base>" (selected: the safe side).
-// Selected stacks matching stacks.exclude, human_only (in that order) or no tier go to
-// `excluded` (sorted by path); unselected ones are not reported at all. Globs see the stack
-// path relative to the discovery root.
+// With stacks.include_dependents, the stacks depending on a selected one are selected too
+// ("depends on <stack>"). Selected stacks matching stacks.exclude, human_only (in that order)
+// or no tier go to `excluded` (sorted by path); unselected ones are not reported at all. Globs
+// see the stack path relative to the discovery root. Each planned stack `needs` the planned
+// stacks it depends on; a cycle among them, or a dependency in a later tier, is in `errors`.
 Plan plan_stacks(const PlanInput& in);
 
 }  // namespace stackrun::plan

@@ -491,6 +491,62 @@ TEST(PlanStacks, WhatEachStackReadsDecidesWithTheChainThatSelectedIt) {
   }
 }
 
+// Dependencies: planned stacks wait for the planned stacks they depend on; dependents are
+// selected only with include_dependents; cycles and later-tier dependencies are errors.
+TEST(PlanStacks, DependenciesOrderSelectAndRefuse) {
+  Pipeline p;
+  p.stacks.root = "stacks";
+  p.tiers = {Tier{"data", {"db*"}, 1, {}, {}}, Tier{"apps", {}, 2, {}, {}}};
+  std::map<std::string, hcl::StackConfig> configs;
+  configs["stacks/app"].dependencies = {"stacks/db", "stacks/vpc"};
+  configs["stacks/web"].dependencies = {"stacks/app"};
+  configs["stacks/db"].dependencies = {};
+  auto plan_of = [&](const Lines& changed, bool dependents) {
+    p.stacks.include_dependents = dependents;
+    PlanInput in;
+    in.pipeline = &p;
+    in.stacks_at_to = {"stacks/app", "stacks/db", "stacks/vpc", "stacks/web"};
+    for (const auto& s : in.stacks_at_to) in.base_of[s] = "base";
+    in.changed_since["base"] = changed;
+    in.configs = &configs;
+    return plan_stacks(in);
+  };
+  auto lines = [](const Plan& plan) {
+    Lines out;
+    for (const auto& s : plan.stacks) {
+      std::string needs;
+      for (const auto& n : s.needs) needs += " " + n;
+      out.push_back(s.tier + " " + s.path + " [" + s.reason + "] after:" + needs);
+    }
+    return out;
+  };
+  // Only what changed, ordered inside the apps tier; db is in an earlier tier (no wait).
+  EXPECT_EQ(lines(plan_of({"stacks/app/x.tf", "stacks/web/x.tf", "stacks/vpc/x.tf"}, false)),
+            (Lines{"apps stacks/app [changed: stacks/app/x.tf] after: stacks/vpc",
+                   "apps stacks/vpc [changed: stacks/vpc/x.tf] after:",
+                   "apps stacks/web [changed: stacks/web/x.tf] after: stacks/app"}));
+  // db changed: its dependents are not selected by default...
+  EXPECT_EQ(lines(plan_of({"stacks/db/x.tf"}, false)),
+            (Lines{"data stacks/db [changed: stacks/db/x.tf] after:"}));
+  // ...and are, transitively, with include_dependents.
+  EXPECT_EQ(lines(plan_of({"stacks/db/x.tf"}, true)),
+            (Lines{"data stacks/db [changed: stacks/db/x.tf] after:",
+                   "apps stacks/app [depends on stacks/db] after: stacks/db",
+                   "apps stacks/web [depends on stacks/app] after: stacks/app"}));
+  EXPECT_TRUE(plan_of({"stacks/db/x.tf"}, true).errors.empty());
+
+  // A cycle among selected stacks is named.
+  configs["stacks/vpc"].dependencies = {"stacks/web"};
+  const auto cyclic = plan_of({"stacks/app/x.tf", "stacks/web/x.tf", "stacks/vpc/x.tf"}, false);
+  EXPECT_EQ(cyclic.errors,
+            Lines{"dependency cycle: stacks/app -> stacks/vpc -> stacks/web -> stacks/app"});
+  configs["stacks/vpc"].dependencies.clear();
+  // A stack of an earlier tier depending on one of a later tier.
+  configs["stacks/db"].dependencies = {"stacks/vpc"};
+  EXPECT_EQ(plan_of({"stacks/db/x.tf", "stacks/vpc/x.tf"}, false).errors,
+            Lines{"stacks/db (tier data) depends on stacks/vpc of the later tier apps"});
+}
+
 TEST(SyntheticPipeline, OneCatchAllTierAndTheGivenDiscovery) {
   Discovery d;
   d.root = "live";

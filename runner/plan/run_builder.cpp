@@ -66,6 +66,7 @@ JobSpec job_of(const pipelines::Pipeline& p, const PlannedStack& s) {
   j.kind = p.kind == pipelines::Kind::apply ? core::JobKind::apply : core::JobKind::plan;
   j.reason = s.reason;
   j.labels = p.labels;
+  j.needs = s.needs;
   return j;
 }
 
@@ -139,6 +140,9 @@ Result<std::vector<RunSpec>> build_runs(const RunInputs& in, const RunRequest& r
       continue;
     const PlanInput pi = plan_input(in, p);
     const Plan planned = plan_stacks(pi);
+    if (!planned.errors.empty())
+      return Error{"pipeline " + p.name + " at " + in.commit.substr(0, 12) +
+                   " cannot order its stacks: " + join(planned.errors, "; ")};
     RunSpec run;
     run.pipeline = p.name;
     run.pipeline_file = lp.file;

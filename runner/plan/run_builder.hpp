@@ -56,6 +56,7 @@ struct JobSpec {
   std::string reason;         // why it was selected ("excluded" for the skipped ones)
   std::string result_reason;  // why it was skipped
   std::vector<std::string> labels;
+  std::vector<std::string> needs;  // stacks of the run it starts after (PlannedStack::needs)
 };
 
 struct RunSpec {

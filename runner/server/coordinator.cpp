@@ -243,6 +243,7 @@ store::NewJob inherited_job(const store::JobRow& j) {
   nj.status = core::JobStatus::pending;
   nj.reason = "not started in run " + std::to_string(j.run_id) + "; applied here at this commit";
   nj.labels = j.labels;
+  nj.needs = j.needs;
   return nj;
 }
 

@@ -14,6 +14,7 @@ core::JobView view_of(const store::JobRow& j) {
   v.kind = j.kind;
   v.status = j.status;
   v.labels = core::split_csv(j.labels);
+  v.needs = core::split_csv(j.needs);
   return v;
 }
 

@@ -47,6 +47,7 @@ store::NewRun to_new_run(const plan::RunSpec& spec, store::Id repo_id, const pla
     nj.reason = j.reason;
     nj.result_reason = j.result_reason;
     nj.labels = join(j.labels);
+    nj.needs = join(j.needs);
     run.jobs.push_back(std::move(nj));
   }
   return run;

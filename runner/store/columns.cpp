@@ -21,7 +21,7 @@ constexpr const char* kRunCols =
 
 constexpr const char* kJobCols =
     "id, run_id, repo_id, stack, label, tier, tier_needs, kind, status, reason, result_reason, "
-    "tier_index, parallelism, not_before, epoch, created_at, finished_at, labels";
+    "tier_index, parallelism, not_before, epoch, created_at, finished_at, labels, needs";
 
 constexpr const char* kAttemptCols =
     "a.id, a.job_id, a.agent_id, g.name, a.n, a.epoch, a.status, a.lease_expires_at, a.exit_code, "
@@ -131,6 +131,7 @@ JobRow read_job(const Stmt& s) {
   j.created_at = s.i64(15);
   j.finished_at = s.opt_i64(16);
   j.labels = s.text(17);
+  j.needs = s.text(18);
   return j;
 }
 

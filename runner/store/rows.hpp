@@ -46,6 +46,7 @@ struct RunRow {
 struct JobRow {
   Id id = 0, run_id = 0, repo_id = 0;
   std::string stack, label, tier, tier_needs;
+  std::string needs;  // comma-separated stacks of the run it waits for
   core::JobKind kind = core::JobKind::apply;
   core::JobStatus status = core::JobStatus::pending;
   std::string reason, result_reason, labels;
@@ -116,6 +117,7 @@ struct DeliveryRow {
 // A job to insert with a new run.
 struct NewJob {
   std::string stack, label, tier, tier_needs;
+  std::string needs;  // comma-separated stacks of the run it waits for
   core::JobKind kind = core::JobKind::apply;
   core::JobStatus status = core::JobStatus::pending;
   std::string reason, result_reason, labels;

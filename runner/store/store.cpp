@@ -137,8 +137,8 @@ Id Store::insert_run(const NewRun& r, Millis now) {
     auto st = db_.prepare(
         "INSERT INTO jobs(run_id, repo_id, stack, label, tier, tier_index, tier_needs, "
         "parallelism, kind, "
-        "status, reason, result_reason, created_at, finished_at, labels) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+        "status, reason, result_reason, created_at, finished_at, labels, needs) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
     st.bind(1, run_id)
         .bind(2, r.repo_id)
         .bind(3, j.stack)
@@ -157,6 +157,7 @@ Id Store::insert_run(const NewRun& r, Millis now) {
     else
       st.bind_null(14);
     st.bind(15, j.labels);
+    st.bind(16, j.needs);
     st.exec();
   }
   for (const auto& line : r.lines) insert_sys_line(run_id, std::nullopt, line, now);
