@@ -218,6 +218,26 @@ TEST(BuildRuns, ACronEventRunsThePipelinesWhoseConditionNamesThatSchedule) {
             "none, or its conditions exclude this one)");
 }
 
+TEST(BuildRuns, StacksThatCannotBeOrderedAreRefusedNamingTheCycle) {
+  RunInputs in = inputs({"stacks/web/x", "stacks/api/x"});
+  in.configs["stacks/web"].dependencies = {"stacks/api"};
+  in.configs["stacks/api"].dependencies = {"stacks/web"};
+  auto runs = build_runs(in, {Event::push, "", "", ""});
+  ASSERT_FALSE(runs);
+  EXPECT_EQ(runs.error(),
+            "pipeline apply at tttttttttttt cannot order its stacks: dependency cycle: "
+            "stacks/api -> stacks/web -> stacks/api");
+  // Without the cycle, the run waits web for api.
+  in.configs["stacks/api"].dependencies.clear();
+  auto ordered = build_runs(in, {Event::push, "", "", ""});
+  ASSERT_TRUE(ordered) << ordered.error();
+  for (const auto& j : ordered->front().jobs) {
+    if (j.stack == "stacks/web") {
+      EXPECT_EQ(j.needs, std::vector<std::string>{"stacks/api"});
+    }
+  }
+}
+
 TEST(BuildRuns, WithoutABeforeCommitEveryStackIsNew) {
   RunInputs in = inputs({});
   in.before.clear();
