@@ -193,11 +193,22 @@ void Schedules::fire(const store::ScheduleRow& s) {
 }
 
 void Schedules::fired(store::Id id, Millis due, const RunsOutcome& o) {
+  if (o.unavailable) {
+    // The store failed: the due time stays unclaimed. It stays in flight for a while so that
+    // a store still failing is not asked again at once, in a loop.
+    options_.log("schedule " + std::to_string(id) + " not fired yet (again in 5s): " + o.error);
+    auto weak = weak_from_this();
+    http_.after(std::chrono::milliseconds(5000), [weak, id] {
+      if (auto self = weak.lock()) {
+        self->in_flight_.erase(id);
+        self->tick();
+      }
+    });
+    return;
+  }
   in_flight_.erase(id);
   if (!o.runs.empty()) {
     options_.log("schedule " + std::to_string(id) + " fired: run " + std::to_string(o.runs[0]));
-  } else if (o.unavailable) {
-    options_.log("schedule " + std::to_string(id) + " not fired yet: " + o.error);
   } else if (!o.error.empty()) {
     // Recorded as this due time's outcome: the schedule moves on (a red firing is reported by
     // `stackrun schedules` and the dead-man window, not retried every second).
