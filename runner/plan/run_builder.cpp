@@ -66,7 +66,10 @@ JobSpec job_of(const pipelines::Pipeline& p, const PlannedStack& s) {
   j.kind = p.kind == pipelines::Kind::apply ? core::JobKind::apply : core::JobKind::plan;
   j.reason = s.reason;
   j.labels = p.labels;
-  j.needs = s.needs;
+  // Applies wait for the stacks they depend on; plans do not: a plan reads its dependencies'
+  // outputs from their state, whatever their own plan says, and a drift run must plan every
+  // stack even when one of them cannot be planned.
+  if (p.kind == pipelines::Kind::apply) j.needs = s.needs;
   return j;
 }
 
@@ -140,7 +143,7 @@ Result<std::vector<RunSpec>> build_runs(const RunInputs& in, const RunRequest& r
       continue;
     const PlanInput pi = plan_input(in, p);
     const Plan planned = plan_stacks(pi);
-    if (!planned.errors.empty())
+    if (!planned.errors.empty() && p.kind == pipelines::Kind::apply)
       return Error{"pipeline " + p.name + " at " + in.commit.substr(0, 12) +
                    " cannot order its stacks: " + join(planned.errors, "; ")};
     RunSpec run;

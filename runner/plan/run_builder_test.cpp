@@ -236,6 +236,13 @@ TEST(BuildRuns, StacksThatCannotBeOrderedAreRefusedNamingTheCycle) {
       EXPECT_EQ(j.needs, std::vector<std::string>{"stacks/api"});
     }
   }
+  // A plan pipeline (a drift run) plans every stack without waiting, cycle or not.
+  in.configs["stacks/api"].dependencies = {"stacks/web"};
+  in.pipelines[1].pipeline.when[0].events = {Event::manual};
+  in.pipelines[1].pipeline.stacks.select = pipelines::Discovery::Select::all;
+  auto drift = build_runs(in, {Event::manual, "", "drift", ""});
+  ASSERT_TRUE(drift) << drift.error();
+  for (const auto& j : drift->front().jobs) EXPECT_TRUE(j.needs.empty()) << j.stack;
 }
 
 TEST(BuildRuns, WithoutABeforeCommitEveryStackIsNew) {
