@@ -295,6 +295,27 @@ bool Lexer::escape(std::string& out, Chunk& c) {
   }
 }
 
+// At `$${`/`%%{` (a literal `${`/`%{`, appended to the chunk) or at `${`/`%{` (the chunk ends
+// there, as interp or directive); consumes what it recognised. Shared by strings and heredocs.
+Lexer::Sequence Lexer::template_sequence(Chunk& c) {
+  const char x = ch(), y = at(cur_.off + 1);
+  if ((x == '$' || x == '%') && y == x && at(cur_.off + 2) == '{') {
+    c.text += x;
+    c.text += '{';
+    bump();
+    bump();
+    bump();
+    return Sequence::escaped;
+  }
+  if ((x == '$' || x == '%') && y == '{') {
+    bump();
+    bump();
+    c.end = x == '$' ? Chunk::End::interp : Chunk::End::directive;
+    return Sequence::opened;
+  }
+  return Sequence::none;
+}
+
 Chunk Lexer::quoted_chunk() {
   Chunk c;
   c.pos = pos();
@@ -317,19 +338,13 @@ Chunk Lexer::quoted_chunk() {
       }
       continue;
     }
-    if ((x == '$' || x == '%') && y == x && at(cur_.off + 2) == '{') {  // $${ and %%{
-      c.text += x;
-      c.text += '{';
-      bump();
-      bump();
-      bump();
-      continue;
-    }
-    if ((x == '$' || x == '%') && y == '{') {
-      bump();
-      bump();
-      c.end = x == '$' ? Chunk::End::interp : Chunk::End::directive;
-      return c;
+    switch (template_sequence(c)) {
+      case Sequence::opened:
+        return c;
+      case Sequence::escaped:
+        continue;
+      case Sequence::none:
+        break;
     }
     c.text += x;
     bump();
@@ -370,19 +385,13 @@ Chunk Lexer::heredoc_chunk(std::string_view marker) {
       c.end = Chunk::End::newline;
       return c;
     }
-    if ((x == '$' || x == '%') && y == x && at(cur_.off + 2) == '{') {
-      c.text += x;
-      c.text += '{';
-      bump();
-      bump();
-      bump();
-      continue;
-    }
-    if ((x == '$' || x == '%') && y == '{') {
-      bump();
-      bump();
-      c.end = x == '$' ? Chunk::End::interp : Chunk::End::directive;
-      return c;
+    switch (template_sequence(c)) {
+      case Sequence::opened:
+        return c;
+      case Sequence::escaped:
+        continue;
+      case Sequence::none:
+        break;
     }
     c.text += x;
     bump();

@@ -114,6 +114,8 @@ class Lexer {
   void bump();  // one byte forward, keeping line bookkeeping
   bool skip_space(Token& bad);
   bool heredoc_marker_here(std::string_view marker);
+  enum class Sequence { none, escaped, opened };
+  Sequence template_sequence(Chunk& c);
   bool escape(std::string& out, Chunk& c);
   Token heredoc_opener(Token t);
 
