@@ -18,6 +18,18 @@ sys_seconds floor_seconds(Millis ms) {
 
 }  // namespace
 
+std::string_view to_string(ScheduleState s) {
+  switch (s) {
+    case ScheduleState::enabled:
+      return "enabled";
+    case ScheduleState::disabled:
+      return "disabled";
+    case ScheduleState::gone:
+      return "gone";
+  }
+  return "gone";
+}
+
 Result<Millis> next_due(const std::string& cron, const std::string& timezone, Millis after) {
   auto spec = parse_cron(cron);
   if (!spec) return Error{spec.error()};

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runner/core/result.hpp"
@@ -20,7 +21,10 @@ struct DeclaredSchedule {
   Millis deadman_ms = 0;  // 0: no dead-man window
 };
 
+// enabled: fires; disabled: an operator switched it off; gone: no longer declared (or its
+// repo is gone). The store keeps the text of to_string.
 enum class ScheduleState { enabled, disabled, gone };
+std::string_view to_string(ScheduleState s);
 
 // A schedule as stored; `id` 0 for one not stored yet.
 struct KnownSchedule {

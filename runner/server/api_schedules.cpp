@@ -22,7 +22,7 @@ wire::ScheduleSummary summary_of(store::Store& st, const store::ScheduleRow& s, 
   w.timezone = s.timezone;
   w.file = s.pipeline_file;
   w.commit = s.read_at_commit;
-  w.state = std::string(store::to_string(s.state));
+  w.state = std::string(core::to_string(s.state));
   w.reason = s.state_reason;
   w.deadman_ms = s.deadman_ms;
   w.next_fire_at = s.next_fire_at;

@@ -11,30 +11,6 @@ namespace {
 
 using store::Millis;
 
-core::ScheduleState core_state(store::ScheduleState s) {
-  switch (s) {
-    case store::ScheduleState::enabled:
-      return core::ScheduleState::enabled;
-    case store::ScheduleState::disabled:
-      return core::ScheduleState::disabled;
-    case store::ScheduleState::gone:
-      return core::ScheduleState::gone;
-  }
-  return core::ScheduleState::gone;
-}
-
-store::ScheduleState store_state(core::ScheduleState s) {
-  switch (s) {
-    case core::ScheduleState::enabled:
-      return store::ScheduleState::enabled;
-    case core::ScheduleState::disabled:
-      return store::ScheduleState::disabled;
-    case core::ScheduleState::gone:
-      return store::ScheduleState::gone;
-  }
-  return store::ScheduleState::gone;
-}
-
 core::KnownSchedule known_of(const store::ScheduleRow& r) {
   core::KnownSchedule k;
   k.id = r.id;
@@ -45,7 +21,7 @@ core::KnownSchedule known_of(const store::ScheduleRow& r) {
   k.file = r.pipeline_file;
   k.commit = r.read_at_commit;
   k.deadman_ms = r.deadman_ms;
-  k.state = core_state(r.state);
+  k.state = r.state;
   k.reason = r.state_reason;
   k.next_fire_at = r.next_fire_at;
   k.watching_since = r.watching_since;
@@ -63,7 +39,7 @@ store::ScheduleRow row_of(const core::KnownSchedule& k, store::Id repo_id) {
   r.deadman_ms = k.deadman_ms;
   r.pipeline_file = k.file;
   r.read_at_commit = k.commit;
-  r.state = store_state(k.state);
+  r.state = k.state;
   r.state_reason = k.reason;
   r.next_fire_at = k.next_fire_at;
   r.watching_since = k.watching_since;
@@ -158,7 +134,7 @@ void Schedules::sync(const std::string& repo) {
             self->options_.log("schedule " + name + "/" + k.pipeline + "/" + k.name + ": " +
                                (k.state == core::ScheduleState::gone
                                     ? "gone (" + k.reason + ")"
-                                    : std::string(store::to_string(row.state)) + ", cron \"" +
+                                    : std::string(core::to_string(row.state)) + ", cron \"" +
                                           k.cron + "\" " + k.timezone));
           }
           tx.commit();

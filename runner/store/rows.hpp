@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runner/core/policy.hpp"
+#include "runner/core/schedule.hpp"
 #include "runner/core/status.hpp"
 #include "runner/core/verdict.hpp"
 
@@ -141,8 +142,7 @@ struct NewRun {
 };
 
 // A cron schedule (schema/sql/0008_schedules.sql).
-enum class ScheduleState { enabled, disabled, gone };
-std::string_view to_string(ScheduleState s);
+using core::ScheduleState;
 struct ScheduleRow {
   Id id = 0, repo_id = 0;
   std::string repo_name, pipeline, name, cron, timezone;

@@ -8,23 +8,11 @@
 
 namespace stackrun::store {
 
-std::string_view to_string(ScheduleState s) {
-  switch (s) {
-    case ScheduleState::enabled:
-      return "enabled";
-    case ScheduleState::disabled:
-      return "disabled";
-    case ScheduleState::gone:
-      return "gone";
-  }
-  return "gone";
-}
-
 namespace {
 
 ScheduleState parse_state(const std::string& s) {
   for (auto v : {ScheduleState::enabled, ScheduleState::disabled, ScheduleState::gone})
-    if (to_string(v) == s) return v;
+    if (core::to_string(v) == s) return v;
   throw DbError("unknown schedule state \"" + s + "\" in the database (a newer stackrun?)");
 }
 
@@ -93,7 +81,7 @@ Id Store::insert_schedule(const ScheduleRow& r, Millis now) {
       .bind(6, r.deadman_ms)
       .bind(7, r.pipeline_file)
       .bind(8, r.read_at_commit)
-      .bind(9, to_string(r.state))
+      .bind(9, core::to_string(r.state))
       .bind(10, r.state_reason)
       .bind(11, r.next_fire_at)
       .bind(12, r.watching_since)
@@ -113,7 +101,7 @@ void Store::update_schedule(const ScheduleRow& r, Millis now) {
       .bind(4, r.deadman_ms)
       .bind(5, r.pipeline_file)
       .bind(6, r.read_at_commit)
-      .bind(7, to_string(r.state))
+      .bind(7, core::to_string(r.state))
       .bind(8, r.state_reason)
       .bind(9, r.next_fire_at)
       .bind(10, r.watching_since)
