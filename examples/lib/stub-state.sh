@@ -3,7 +3,8 @@
 #
 # On-disk layout of the stub's "state backend", the directory $STACKRUN_STUB_STATE
 # (format version 1; <key> is the stack id with every "/" replaced by "__"):
-#   <key>.tfstate   config hash of the last successful apply (one line, written tmp + mv)
+#   <key>.tfstate   config hash of the last successful apply (one line, written tmp + mv); an
+#                   apply of a saved plan writes the hash the plan was made from
 #   <key>.lock      flock(1) target; whoever holds an exclusive flock on it holds the state lock
 #   <key>.lockinfo  present while the lock is held: the body of Terraform's "Lock Info:" block
 #   lock.log        one line per lock event: "acquire|release <stack-id> <pid> <epoch-ns>"
@@ -12,6 +13,8 @@
 #                   replace ("#" comments, blank lines ignored); plan shows them and keeps the
 #                   file, apply reverts them and removes it (see terragrunt)
 #   gates/<NAME>    created by a test to release a "gate NAME" fault
+# Saved plans (plan -out=FILE) live where the caller puts them, not here; their format and the
+# staleness check (prior state, drift sha) are in terragrunt's header.
 
 # Terraform (Go) handles SIGINT/SIGTERM even when started with them ignored, as `cmd &` in a
 # non-interactive shell does; bash cannot trap a signal ignored on entry, so re-exec once with

@@ -527,8 +527,344 @@ t_sample_repo() {
   expect_eq "clean tree after apply" "$(git -C "$repo" status --porcelain)" ""
 }
 
+# plan_line FILE TAG: the value of FILE's "TAG VALUE" line.
+plan_line() { sed -n "s/^$2 //p" "$1"; }
+
+# json_ok TEXT: TEXT is one valid JSON document (checked with python3 when installed).
+json_ok() {
+  if ! command -v python3 >/dev/null; then
+    if [[ $1 == "{"*"}" ]]; then pass; else fail "not a JSON object: $1"; fi
+  elif python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$1" 2>"$WORK/json_err"; then
+    pass
+  else
+    fail "invalid JSON ($(<"$WORK/json_err")): $1"
+  fi
+}
+
+STALE_ERR='╷
+│ Error: Saved plan is stale
+│ 
+│ The given plan file can no longer be applied because the state was changed
+│ by another operation after the plan was created.
+╵'
+
+t_saved_plan_out() {
+  new_case saved_plan_out
+  local p=$STACK_DIR/tfplan
+  run "$STACK_DIR" "$TG" plan -out=tfplan -detailed-exitcode -lock-timeout=5s --non-interactive -input=false
+  expect_eq "plan -out exit with changes" "$RC" 2
+  expect_eq "plan -out stderr" "$ERR" ""
+  expect_contains "plan -out" "$OUT" "Plan: 1 to add, 0 to change, 0 to destroy.
+
+─────────────────────────────────────────────────────────────────────────────
+
+Saved the plan to: tfplan
+
+To perform exactly these actions, run the following command to apply:
+    terraform apply \"tfplan\""
+  expect_not_contains "plan -out" "$OUT" "You didn't use the -out option"
+  expect_file "$p"
+  expect_eq "plan file header" "$(head -n 1 "$p")" "stackrun-stub-plan 1"
+  expect_eq "plan file key" "$(plan_line "$p" key)" grafana
+  expect_eq "plan file prior" "$(plan_line "$p" prior)" none
+  expect_eq "plan file drift" "$(plan_line "$p" drift)" none
+  expect_eq "plan file actions" "$(plan_line "$p" action)" "create helm_release.this"
+  if [[ $(plan_line "$p" config) =~ ^[0-9a-f]{64}$ ]]; then pass; else fail "plan file config: $(cat "$p")"; fi
+  expect_eq "no temp file left" "$(find "$STACK_DIR" -name 'tfplan.tmp.*' | wc -l)" 0
+  expect_no_file "$STACKRUN_STUB_STATE/grafana.tfstate"
+
+  # -out FILE and --out, without -detailed-exitcode.
+  run "$STACK_DIR" "$TG" plan -out p2 -input=false
+  expect_eq "plan -out FILE exit" "$RC" 0
+  expect_contains "plan -out FILE" "$OUT" "Saved the plan to: p2"
+  expect_file "$STACK_DIR/p2"
+  run "$STACK_DIR" "$TG" plan --out "$WORK/saved_plan_out/p3" --detailed-exitcode -lock-timeout 5s
+  expect_eq "plan --out exit" "$RC" 2
+  expect_contains "plan --out absolute" "$OUT" "terraform apply \"$WORK/saved_plan_out/p3\""
+  expect_file "$WORK/saved_plan_out/p3"
+  expect_eq "same plan, same config" "$(plan_line "$WORK/saved_plan_out/p3" config)" "$(plan_line "$p" config)"
+
+  # No changes: Terraform still writes the plan, silently.
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  expect_eq "apply exit" "$RC" 0
+  run "$STACK_DIR" "$TG" plan -out=none.tfplan -detailed-exitcode
+  expect_eq "no-changes plan -out exit" "$RC" 0
+  expect_contains "no-changes plan -out" "$OUT" "No changes. Your infrastructure matches the configuration."
+  expect_not_contains "no-changes plan -out" "$OUT" "Saved the plan to"
+  expect_file "$STACK_DIR/none.tfplan"
+  expect_eq "no-changes plan: prior is the state" "$(plan_line "$STACK_DIR/none.tfplan" prior)" "$(<"$STACKRUN_STUB_STATE/grafana.tfstate")"
+  expect_eq "no-changes plan: no actions" "$(grep -c '^action ' "$STACK_DIR/none.tfplan")" 0
+  cp "$STACKRUN_STUB_STATE/grafana.tfstate" "$WORK/saved_plan_out/state.before"
+  run "$STACK_DIR" "$TG" apply none.tfplan
+  expect_eq "apply of an empty plan exit" "$RC" 0
+  expect_eq "apply of an empty plan" "$OUT" "
+Apply complete! Resources: 0 added, 0 changed, 0 destroyed."
+  if cmp -s "$STACKRUN_STUB_STATE/grafana.tfstate" "$WORK/saved_plan_out/state.before"; then pass; else fail "empty plan changed the state"; fi
+
+  # Unwritable plan path; -out without a value; -out on apply.
+  run "$STACK_DIR" "$TG" plan -out=missing/dir/tfplan
+  expect_eq "plan -out to a missing directory exit" "$RC" 1
+  expect_contains "plan -out to a missing directory" "$ERR" "│ Error: Failed to write plan file
+│ 
+│ The plan file could not be written: open missing/dir/tfplan: no such file or
+│ directory."
+  expect_eq "no stray temp file" "$(find "$STACK_DIR" -name '*.tmp.*' | wc -l)" 0
+  run "$STACK_DIR" "$TG" plan -out
+  expect_eq "-out without value exit" "$RC" 1
+  expect_contains "-out without value" "$ERR" "flag needs an argument: -out"
+  run "$STACK_DIR" "$TG" apply -out=x
+  expect_eq "apply -out exit" "$RC" 1
+  expect_no_file "$STACKRUN_STUB_STATE/grafana.lockinfo"
+  check_lock_log "$STACKRUN_STUB_STATE/lock.log"
+}
+
+t_saved_plan_show() {
+  new_case saved_plan_show
+  local d=$STACKRUN_STUB_STATE/drift/grafana f=$STACKRUN_STUB_STATE/faults/grafana json log_lines a
+  run "$STACK_DIR" "$TG" show -json tfplan
+  expect_eq "show -json of a missing plan exit" "$RC" 1
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  mkdir -p "$STACKRUN_STUB_STATE/drift"
+  printf 'destroy kubernetes_config_map.extra\nreplace module.db.kubernetes_secret.creds["app"]\nupdate helm_release.this\n' >"$d"
+  run "$STACK_DIR" "$TG" plan -out=tfplan -input=false
+  expect_eq "drift plan -out exit" "$RC" 0
+  expect_eq "plan file actions" "$(plan_line "$STACK_DIR/tfplan" action | tr '\n' ,)" \
+    'update helm_release.this,destroy kubernetes_config_map.extra,replace module.db.kubernetes_secret.creds["app"],'
+  expect_eq "plan file drift" "$(plan_line "$STACK_DIR/tfplan" drift)" "$(sha256sum <"$d" | cut -d' ' -f1)"
+  expect_file "$d"
+
+  # show takes no lock and consumes no fault.
+  log_lines=$(wc -l <"$STACKRUN_STUB_STATE/lock.log")
+  printf 'fatal\n' >"$f"
+  run "$STACK_DIR" "$TG" show -json tfplan
+  expect_eq "show -json exit" "$RC" 0
+  expect_eq "show -json stderr" "$ERR" ""
+  json=$OUT
+  expect_eq "show -json prints one line" "$(wc -l <"$WORK/out")" 1
+  json_ok "$json"
+  expect_contains "show -json" "$json" '{"format_version":"1.2","terraform_version":"1.5.7",'
+  for a in '{"address":"kubernetes_config_map.extra","mode":"managed","type":"kubernetes_config_map","name":"extra","provider_name":"registry.terraform.io/hashicorp/kubernetes","change":{"actions":["delete"],' \
+    '{"address":"module.db.kubernetes_secret.creds[\"app\"]","module_address":"module.db","mode":"managed","type":"kubernetes_secret","name":"creds","index":"app",' \
+    '"change":{"actions":["delete","create"],' \
+    '{"address":"helm_release.this","mode":"managed","type":"helm_release","name":"this","provider_name":"registry.terraform.io/hashicorp/helm","change":{"actions":["update"],' \
+    '{"address":"kubernetes_namespace.this","mode":"managed","type":"kubernetes_namespace","name":"this","provider_name":"registry.terraform.io/hashicorp/kubernetes","change":{"actions":["no-op"],'; do
+    expect_contains "show -json resource change" "$json" "$a"
+  done
+  if command -v python3 >/dev/null; then
+    expect_eq "resource_changes (python3)" "$(python3 -c '
+import json, sys
+for c in json.load(sys.stdin)["resource_changes"]:
+    print(c["address"], "+".join(c["change"]["actions"]))' <<<"$json")" \
+      'helm_release.this update
+kubernetes_config_map.extra delete
+kubernetes_namespace.this no-op
+module.db.kubernetes_secret.creds["app"] delete+create'
+  fi
+  expect_eq "show took no lock" "$(wc -l <"$STACKRUN_STUB_STATE/lock.log")" "$log_lines"
+  expect_eq "show consumed no fault" "$(cat "$f")" fatal
+  : >"$f"
+
+  run "$STACK_DIR" "$TG" show tfplan
+  expect_eq "show exit" "$RC" 0
+  expect_contains "show" "$OUT" "Note: Objects have changed outside of Terraform"
+  expect_contains "show" "$OUT" '  # module.db.kubernetes_secret.creds["app"] must be replaced'
+  expect_contains "show" "$OUT" "Plan: 1 to add, 1 to change, 2 to destroy."
+  expect_not_contains "show" "$OUT" "Refreshing state..."
+  expect_not_contains "show" "$OUT" "Saved the plan"
+
+  # Before the first apply: no state, so no no-op entry and no drift.
+  new_case saved_plan_show_fresh
+  run "$STACK_DIR" "$TG" plan -out=tfplan
+  run "$STACK_DIR" "$TG" show -json tfplan
+  expect_eq "fresh show -json exit" "$RC" 0
+  json_ok "$OUT"
+  expect_contains "fresh show -json" "$OUT" '"resource_changes":[{"address":"helm_release.this","mode":"managed","type":"helm_release","name":"this","provider_name":"registry.terraform.io/hashicorp/helm","change":{"actions":["create"],'
+  expect_not_contains "fresh show -json" "$OUT" "no-op"
+  expect_not_contains "fresh show -json" "$OUT" "resource_drift"
+}
+
+t_saved_plan_apply() {
+  new_case saved_plan_apply
+  local d=$STACKRUN_STUB_STATE/drift/grafana planned
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  mkdir -p "$STACKRUN_STUB_STATE/drift"
+  printf 'destroy kubernetes_config_map.extra\n' >"$d"
+  echo 'variable "extra" { default = 1 }' >>"$STACK_DIR/main.tf"
+  run "$STACK_DIR" "$TG" plan -out=tfplan -detailed-exitcode
+  expect_eq "plan -out exit" "$RC" 2
+  planned=$(plan_line "$STACK_DIR/tfplan" config)
+  # The config changes again after the plan: apply must still apply the plan's.
+  echo 'variable "later" { default = 2 }' >>"$STACK_DIR/main.tf"
+  run "$STACK_DIR" "$TG" apply -auto-approve -input=false -lock-timeout=5s tfplan
+  expect_eq "apply FILE exit" "$RC" 0
+  expect_eq "apply FILE stderr" "$ERR" ""
+  expect_eq "apply FILE output" "$OUT" "kubernetes_config_map.extra: Destroying... [id=extra]
+helm_release.this: Creating...
+kubernetes_config_map.extra: Destruction complete after 0s
+helm_release.this: Creation complete after 0s [id=grafana]
+
+Apply complete! Resources: 1 added, 0 changed, 1 destroyed."
+  expect_eq "state holds the plan's config hash" "$(<"$STACKRUN_STUB_STATE/grafana.tfstate")" "$planned"
+  expect_no_file "$d"
+  expect_no_file "$STACKRUN_STUB_STATE/grafana.lockinfo"
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "plan after apply FILE sees the later change" "$RC" 2
+  expect_contains "plan after apply FILE" "$OUT" "Plan: 1 to add, 0 to change, 0 to destroy."
+
+  # The same plan again: the state moved on.
+  cp "$STACKRUN_STUB_STATE/grafana.tfstate" "$WORK/saved_plan_apply/state.after"
+  run "$STACK_DIR" "$TG" apply tfplan
+  expect_eq "second apply of the plan exit" "$RC" 1
+  expect_eq "second apply of the plan" "$ERR" "$STALE_ERR"
+  if cmp -s "$STACKRUN_STUB_STATE/grafana.tfstate" "$WORK/saved_plan_apply/state.after"; then pass; else fail "stale apply changed the state"; fi
+
+  # -lock=false and a plan with only drift (the config unchanged): the state keeps its hash.
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  printf 'update helm_release.this\n' >"$d"
+  run "$STACK_DIR" "$TG" plan -out=drift.tfplan
+  run "$STACK_DIR" "$TG" apply -lock=false drift.tfplan
+  expect_eq "drift-only apply FILE exit" "$RC" 0
+  expect_eq "drift-only apply FILE" "$OUT" "helm_release.this: Modifying... [id=grafana]
+helm_release.this: Modifications complete after 0s [id=grafana]
+
+Apply complete! Resources: 0 added, 1 changed, 0 destroyed."
+  expect_no_file "$d"
+  run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "plan after drift-only apply FILE" "$RC" 0
+  check_lock_log "$STACKRUN_STUB_STATE/lock.log"
+}
+
+t_saved_plan_stale() {
+  new_case saved_plan_stale
+  local d=$STACKRUN_STUB_STATE/drift/grafana
+  # Planned before the first apply, applied after it.
+  run "$STACK_DIR" "$TG" plan -out=first.tfplan
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  cp "$STACKRUN_STUB_STATE/grafana.tfstate" "$WORK/saved_plan_stale/state.copy"
+  run "$STACK_DIR" "$TG" apply -auto-approve first.tfplan
+  expect_eq "stale (no state at plan time) exit" "$RC" 1
+  expect_eq "stale (no state at plan time)" "$ERR" "$STALE_ERR"
+  expect_eq "stale apply stdout" "$OUT" ""
+
+  # Another apply of a config change between plan and apply.
+  echo 'x = 1' >>"$STACK_DIR/main.tf"
+  run "$STACK_DIR" "$TG" plan -out=tfplan -detailed-exitcode
+  expect_eq "plan exit" "$RC" 2
+  echo 'y = 2' >>"$STACK_DIR/main.tf"
+  run "$STACK_DIR" "$TG" apply -auto-approve
+  cp "$STACKRUN_STUB_STATE/grafana.tfstate" "$WORK/saved_plan_stale/state.copy"
+  run "$STACK_DIR" "$TG" apply -auto-approve tfplan
+  expect_eq "stale after another apply exit" "$RC" 1
+  expect_eq "stale after another apply" "$ERR" "$STALE_ERR"
+  if cmp -s "$STACKRUN_STUB_STATE/grafana.tfstate" "$WORK/saved_plan_stale/state.copy"; then pass; else fail "stale apply changed the state"; fi
+
+  # Drift appearing after the plan makes it stale too, and stays for the next plan.
+  run "$STACK_DIR" "$TG" plan -out=nodrift.tfplan -detailed-exitcode
+  expect_eq "no-changes plan exit" "$RC" 0
+  mkdir -p "$STACKRUN_STUB_STATE/drift"
+  printf 'destroy kubernetes_config_map.extra\n' >"$d"
+  run "$STACK_DIR" "$TG" apply nodrift.tfplan
+  expect_eq "stale by drift exit" "$RC" 1
+  expect_eq "stale by drift" "$ERR" "$STALE_ERR"
+  expect_file "$d"
+  expect_no_file "$STACKRUN_STUB_STATE/grafana.lockinfo"
+  check_lock_log "$STACKRUN_STUB_STATE/lock.log"
+}
+
+t_saved_plan_elsewhere() {
+  new_case saved_plan_elsewhere
+  local other=$WORK/saved_plan_elsewhere/checkout2/grafana planned
+  mkdir -p "${other%/*}"
+  cp -R "$STACK_DIR" "$other"
+  STACKRUN_STACK=apps/grafana run "$STACK_DIR" "$TG" plan -out=tfplan -detailed-exitcode
+  expect_eq "plan exit" "$RC" 2
+  expect_eq "plan file key" "$(plan_line "$STACK_DIR/tfplan" key)" apps__grafana
+  planned=$(plan_line "$STACK_DIR/tfplan" config)
+  cp "$STACK_DIR/tfplan" "$other/tfplan"
+  STACKRUN_STACK=apps/grafana run "$other" "$TG" apply -auto-approve tfplan
+  expect_eq "apply FILE in another checkout exit" "$RC" 0
+  expect_contains "apply FILE in another checkout" "$OUT" "Apply complete! Resources: 1 added, 0 changed, 0 destroyed."
+  expect_eq "state holds the plan's hash" "$(<"$STACKRUN_STUB_STATE/apps__grafana.tfstate")" "$planned"
+  STACKRUN_STACK=apps/grafana run "$STACK_DIR" "$TG" plan -detailed-exitcode
+  expect_eq "plan in the first checkout" "$RC" 0
+
+  # Another stack's state: refused.
+  STACKRUN_STACK=apps/loki run "$other" "$TG" apply tfplan
+  expect_eq "apply of another stack's plan exit" "$RC" 1
+  expect_eq "apply of another stack's plan" "$ERR" "╷
+│ Error: Saved plan does not match the given state
+│ 
+│ The given plan file can not be applied because it was created from a
+│ different state lineage.
+╵"
+  expect_no_file "$STACKRUN_STUB_STATE/apps__loki.tfstate"
+  check_lock_log "$STACKRUN_STUB_STATE/lock.log"
+}
+
+t_saved_plan_bad_file() {
+  new_case saved_plan_bad_file
+  local f=$STACKRUN_STUB_STATE/faults/grafana
+  echo 'not a plan' >"$STACK_DIR/garbage.tfplan"
+  run "$STACK_DIR" "$TG" show -json garbage.tfplan
+  expect_eq "show garbage exit" "$RC" 1
+  expect_eq "show garbage stdout" "$OUT" ""
+  expect_eq "show garbage" "$ERR" "╷
+│ Error: Failed to read the given file as a state or plan file
+│ 
+│ State read error: Error reading garbage.tfplan as a statefile: Unsupported
+│ state file format: The state file could not be parsed as JSON: syntax error
+│ at byte offset 1.
+│ 
+│ Plan read error: zip: not a valid zip file
+╵"
+  run "$STACK_DIR" "$TG" show nope.tfplan
+  expect_eq "show missing exit" "$RC" 1
+  expect_contains "show missing" "$ERR" "│ Error: Failed to read the given file as a state or plan file"
+  expect_contains "show missing" "$ERR" "│ Plan read error: open nope.tfplan: no such file or directory"
+  run "$STACK_DIR" "$TG" show -json
+  expect_eq "show without FILE exit" "$RC" 1
+  expect_contains "show without FILE" "$ERR" "show needs a plan file"
+
+  # A stub plan damaged by hand: the error names file:line.
+  run "$STACK_DIR" "$TG" plan -out=tfplan
+  sed -i 's/^action create /action build /' "$STACK_DIR/tfplan"
+  run "$STACK_DIR" "$TG" show -json tfplan
+  expect_eq "show damaged plan exit" "$RC" 1
+  expect_contains "show damaged plan" "$ERR" "│ Plan read error: tfplan:7: invalid plan line \"action build
+│ helm_release.this\""
+
+  # apply reads the file before it locks: no lock taken, no fault consumed, no state.
+  mkdir -p "$STACKRUN_STUB_STATE/faults"
+  echo fatal >"$f"
+  run "$STACK_DIR" "$TG" apply -auto-approve garbage.tfplan
+  expect_eq "apply garbage exit" "$RC" 1
+  expect_eq "apply garbage" "$ERR" "╷
+│ Error: Failed to load \"garbage.tfplan\" as a plan file
+│ 
+│ Error: zip: not a valid zip file
+╵"
+  run "$STACK_DIR" "$TG" apply nope.tfplan
+  expect_eq "apply missing exit" "$RC" 1
+  expect_contains "apply missing" "$ERR" "│ Error: stat nope.tfplan: no such file or directory"
+  : >"$STACK_DIR/empty.tfplan"
+  run "$STACK_DIR" "$TG" apply empty.tfplan
+  expect_eq "apply empty file exit" "$RC" 1
+  expect_contains "apply empty file" "$ERR" "Failed to load \"empty.tfplan\" as a plan file"
+  run "$STACK_DIR" "$TG" apply tfplan
+  expect_eq "apply damaged plan exit" "$RC" 1
+  expect_contains "apply damaged plan" "$ERR" "│ Error: tfplan:7: invalid plan line \"action build helm_release.this\""
+  run "$STACK_DIR" "$TG" apply one.tfplan two.tfplan
+  expect_eq "apply with two files exit" "$RC" 1
+  expect_contains "apply with two files" "$ERR" "too many arguments"
+  expect_eq "fault not consumed" "$(cat "$f")" fatal
+  expect_eq "only the plan locked" "$(grep -c '^acquire ' "$STACKRUN_STUB_STATE/lock.log")" 1
+  expect_no_file "$STACKRUN_STUB_STATE/grafana.tfstate"
+}
+
 for t in t_apply_then_plan t_config_change t_stack_id t_concurrent_applies_serialise t_hold_lock \
-  t_faults t_drift t_drift_bad_line t_pgcreds t_interrupt t_usage_errors t_sample_repo; do
+  t_faults t_drift t_drift_bad_line t_pgcreds t_interrupt t_usage_errors t_sample_repo \
+  t_saved_plan_out t_saved_plan_show t_saved_plan_apply t_saved_plan_stale t_saved_plan_elsewhere \
+  t_saved_plan_bad_file; do
   before=$failed t0=$(now_ms)
   $t
   if [ "$failed" -eq "$before" ]; then echo "ok   $t ($(($(now_ms) - t0)) ms)"; else echo "FAIL $t"; fi
