@@ -1,7 +1,8 @@
 // Precise change detection end to end (issue 10): on the sample repo, with every stack applied
 // once, a change to the module every stack deploys applies exactly those stacks, each saying
-// which chain selected it; a README beside the stacks applies nothing; a change to the root
-// configuration they all include applies them all again. Real server, agents, git, SQLite.
+// which chain selected it; a README beside the stacks applies nothing; a change to the shared
+// _envcommon file applies the four stacks that include it; a change to the root configuration
+// they all include applies them all again. Real server, agents, git, SQLite.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -48,6 +49,14 @@ TEST(E2eChangeDetection, AModuleChangeAppliesItsStacksAndAReadmeNothing) {
     EXPECT_TRUE(applied(run, "").empty()) << run.dump(2);
     for (const auto& j : run["jobs"]) EXPECT_NE(j.value("status", ""), "success") << j.dump(2);
   }
+
+  // The "_envcommon" file the four apps with a database include by path
+  // ("${dirname(find_in_parent_folders())}/_envcommon/postgres-app.hcl"): exactly those.
+  c.commit_change({"stacks/_envcommon/postgres-app.hcl"}, "envcommon change");
+  const auto envcommon = c.wait_run(c.trigger_push());
+  ASSERT_EQ(envcommon.value("status", ""), "success") << envcommon.dump(2);
+  EXPECT_EQ(applied(envcommon, "via include -> stacks/_envcommon/postgres-app.hcl"),
+            (std::set<std::string>{"authentik", "immich", "nextcloud", "paperless"}));
 
   // The root configuration every stack includes.
   c.commit_change({"stacks/terragrunt.hcl"}, "root config change");
