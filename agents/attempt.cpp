@@ -67,7 +67,8 @@ void report_unstarted(const wire::Offer& offer, const std::string& why, SlotLink
                                 1,
                                 false,
                                 0,
-                                {core::Class::transient, "agent.workdir", why, 0, {}, {}}};
+                                {core::Class::transient, "agent.workdir", why, 0, {}, {}},
+                                {}};
   (void)report(req, *links.main, o, d, describe(offer));
 }
 
@@ -111,19 +112,20 @@ std::string workspace_of(const AgentOptions& o, wire::Id attempt_id) {
 
 Outcome prepare_and_run(const wire::Offer& offer, const AgentOptions& o, const AgentDeps& d,
                         Session& s, const AttemptDir& dir, SpoolWriter& spool,
-                        std::size_t first_step) {
+                        std::size_t first_step, const Outcome* previous) {
   const std::string workspace = workspace_of(o, offer.attempt_id);
   if (first_step == 0) {
     std::error_code ec;
     fs::remove_all(workspace, ec);
     if (Status made = d.workspaces.make(offer.repo_url, offer.commit, workspace); !made) {
       (void)spool.note("checkout failed: " + made.error());
-      return {1, {core::Class::transient, "agent.checkout", made.error(), 0, {}, {}}, false};
+      return {1, {core::Class::transient, "agent.checkout", made.error(), 0, {}, {}}, false, {}};
     }
   }
   const StepHooks hooks{[&s] { return s.should_stop(); }, [&s] { return s.self_fenced(); }};
-  return run_steps({offer, workspace, d.base_env, o.grace, dir, spool, first_step, &d.secrets},
-                   d.processes, hooks);
+  return run_steps(
+      {offer, workspace, d.base_env, o.grace, dir, spool, first_step, previous, &d.secrets},
+      d.processes, hooks);
 }
 
 void finish_attempt(const wire::Offer& offer, const Outcome& out, Session& s, const AttemptDir& dir,
@@ -138,8 +140,8 @@ void finish_attempt(const wire::Offer& offer, const Outcome& out, Session& s, co
     return;
   }
   if (!drained) d.log("could not deliver every log line of " + what);
-  const wire::FinishRequest req{offer.attempt_id, offer.epoch,   out.exit_code,
-                                s.cancelled(),    s.seq_count(), out.verdict};
+  const wire::FinishRequest req{offer.attempt_id, offer.epoch, out.exit_code, s.cancelled(),
+                                s.seq_count(),    out.verdict, out.guard};
   // While this runs, the session keeps heartbeating: the lease holds until the report lands.
   if (report(req, *links.main, o, d, what, late) != Reported::undelivered) dir.remove();
 }

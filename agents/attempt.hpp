@@ -39,10 +39,12 @@ std::string describe(const wire::Offer& offer);
 SessionOptions session_options(const wire::Offer& offer, const AgentOptions& options);
 // <work_dir>/jobs/attempt-N.
 std::string workspace_of(const AgentOptions& options, wire::Id attempt_id);
-// Checks out the workspace (when first_step is 0) and runs the steps from first_step.
+// Checks out the workspace (when first_step is 0) and runs the steps from first_step;
+// `previous` is the outcome of the step before it when resuming (StepsInput::previous).
 Outcome prepare_and_run(const wire::Offer& offer, const AgentOptions& options,
                         const AgentDeps& deps, Session& session, const AttemptDir& dir,
-                        SpoolWriter& spool, std::size_t first_step);
+                        SpoolWriter& spool, std::size_t first_step,
+                        const Outcome* previous = nullptr);
 // Ships the rest of the output, removes the workspace, reports (a `late` report also when
 // fenced), and removes the attempt's directory once the server gave a definite answer.
 void finish_attempt(const wire::Offer& offer, const Outcome& out, Session& session,

@@ -56,7 +56,9 @@ void resume_attempt(const AttemptDir& dir, SlotLinks& links, const AgentOptions&
       out = agent_fatal(1, "agent.restarted",
                         "the agent restarted; the steps after it did not run (" + *why + ")");
     } else {
-      out = prepare_and_run(*offer, o, d, s, dir, *spool, next);
+      const Outcome resumed_step = out;
+      out = prepare_and_run(*offer, o, d, s, dir, *spool, next,
+                            resumed && resumed->outcome ? &resumed_step : nullptr);
     }
   }
   finish_attempt(*offer, out, s, dir, links, o, d, /*late=*/true);

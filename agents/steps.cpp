@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "agents/job.hpp"
+#include "agents/saved_plan.hpp"
 #include "pipelines/classifier_rules.hpp"
 #include "pipelines/loader.hpp"
 #include "runner/core/classify.hpp"
@@ -95,7 +96,7 @@ Outcome judge(const core::Classifier& classifier, const pipelines::Step& step,
 }  // namespace
 
 Outcome agent_fatal(int exit_code, std::string rule, std::string line) {
-  return {exit_code, {core::Class::fatal, std::move(rule), std::move(line), 0, {}, {}}, false};
+  return {exit_code, {core::Class::fatal, std::move(rule), std::move(line), 0, {}, {}}, false, {}};
 }
 
 Outcome run_steps(const StepsInput& in, proc::ProcessRunner& runner, const StepHooks& hooks) {
@@ -113,8 +114,32 @@ Outcome run_steps(const StepsInput& in, proc::ProcessRunner& runner, const StepH
   }
   if (in.first_step == 0)
     for (const auto& note : secrets->notes) (void)in.spool.note(note);
-  for (std::size_t k = in.first_step; k < steps.size(); ++k) {
+  const auto stack_dir = std::filesystem::path(in.workspace) / job.stack;
+  // The step whose plan a human approved (-1: none).
+  const int approved = job.approved_plan ? job.approved_plan->step : -1;
+  std::size_t first = in.first_step;
+  if (in.previous) out = *in.previous;
+  if (job.approved_plan && first == 0) {
+    // Exactly the plan a human approved, in the fresh checkout of the same commit; the steps
+    // up to the one that saved it do not run again.
+    auto next = restore_approved_plan(*l.pipeline, *job.approved_plan, stack_dir.string());
+    if (!next) {
+      (void)in.spool.note("cannot apply the approved plan: " + next.error());
+      return agent_fatal(1, "agent.saved-plan", next.error());
+    }
+    (void)in.spool.note("applying the plan approved by " + job.approved_by + " (" +
+                        job.approved_plan->path + ", sha256 " +
+                        job.approved_plan->sha256.substr(0, 12) + ")");
+    first = *next;
+  }
+  for (std::size_t k = first; k < steps.size(); ++k) {
     const auto& step = steps[k];
+    // The step before saved a plan and ended well (or a resumed attempt goes on after it): the
+    // guard looks at the plan before anything applies it, unless a human approved it already.
+    if (k > 0 && steps[k - 1].saved_plan && approved != static_cast<int>(k - 1)) {
+      if (auto stop = guard_saved_plan(*l.pipeline, k - 1, stack_dir.string(), out, in.spool))
+        return *stop;
+    }
     if (hooks.should_stop()) {
       if (hooks.self_fenced())
         return agent_fatal(
@@ -125,7 +150,7 @@ Outcome run_steps(const StepsInput& in, proc::ProcessRunner& runner, const StepH
     Env overrides = ci;
     overrides.insert(overrides.end(), step.env.begin(), step.env.end());
     overrides.insert(overrides.end(), secrets->step_env[k].begin(), secrets->step_env[k].end());
-    auto cwd = std::filesystem::path(in.workspace) / job.stack;
+    auto cwd = stack_dir;
     if (!step.dir.empty()) cwd /= step.dir;
     auto launch = proc::make_shell_launch(step.command, in.base_env, overrides, cwd.string(),
                                           step.timeout, in.grace);

@@ -34,6 +34,9 @@ struct StepsInput {
   const AttemptDir& attempt;   // the spool and each step's supervisor files
   SpoolWriter& spool;          // stackrun's own lines ("[stackrun] ...", "$ command")
   std::size_t first_step = 0;  // a resumed attempt goes on after the step it resumed
+  // A resumed attempt: the outcome of the step it resumed (the one before first_step), which
+  // the destroy guard reads when that step saved a plan.
+  const struct Outcome* previous = nullptr;
   // Where the pipeline's `secrets:` come from (null: nowhere, so a step naming one fails the
   // job with agent.secrets before any step runs). Their values go to the steps' environment
   // and are masked in the output (proc::Launch::mask).
@@ -44,12 +47,16 @@ struct Outcome {
   int exit_code = 0;
   core::Verdict verdict;
   bool stopped = false;  // a step was stopped (cancel, fence), not ended on its own
+  // The destroy guard stopped the steps before a saved plan was applied (agents/saved_plan.hpp).
+  std::optional<wire::GuardReport> guard = std::nullopt;
 };
 
 // A fatal outcome of the agent's own making (rule "agent.*").
 Outcome agent_fatal(int exit_code, std::string rule, std::string line);
 
-// Runs steps from in.first_step until one's verdict is not success or one was stopped. The
+// Runs steps from in.first_step until one's verdict is not success or one was stopped, or the
+// destroy guard stops them after the step that saves a plan (Outcome::guard; not after the
+// plan an approved job restored: in.first_step follows it then). The
 // verdict: the classifier's (built-ins plus the pipeline's rules and exit codes) on the end of
 // the last step's output (kTailBytes; line_no counts from the step's first line, or is 0 when
 // the spool's middle was released), except fatal agent.timeout (the step's timeout passed),

@@ -1,32 +1,13 @@
 #include "agents/workspace.hpp"
 
-#include <openssl/evp.h>
-
 #include <cctype>
 #include <filesystem>
 #include <stdexcept>
 
+#include "agents/saved_plan.hpp"
 #include "runner/git/repo.hpp"
 
 namespace stackrun::agent {
-
-namespace {
-
-std::string sha256_hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("EVP_Digest(sha256) failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0xF];
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string cache_name(const std::string& url) {
   std::string s;

@@ -64,11 +64,25 @@ void decode_schedules(const Node& v, std::vector<Schedule>& out, Diags& d) {
   for (const Entry* e : unique_entries(v, d)) decode_schedule(*e, out.emplace_back(), d);
 }
 
+// `guards: {destroy: refuse | approve | allow}`; apply pipelines only.
+void decode_guards(const Node& v, Pipeline& out, Diags& d) {
+  if (!expect_map(v, "guards", d)) return;
+  MapView m(v, "guards", {"destroy"}, d);
+  if (const Node* g = m.get("destroy")) {
+    if (auto mode = read_choice(*g, "guards.destroy", {"refuse", "approve", "allow"}, d))
+      out.destroy_guard = *core::parse_destroy_guard(*mode);
+  }
+  if (out.kind == Kind::plan)
+    d.error(v.loc,
+            "\"guards\" is for apply pipelines (kind: apply): a plan pipeline applies "
+            "nothing");
+}
+
 void decode_pipeline(const Node& root, Pipeline& out, Diags& d) {
   if (!expect_map(root, "pipeline", d)) return;
   MapView m(root, "pipeline",
             {"version", "name", "kind", "when", "schedules", "stacks", "tiers", "steps",
-             "on_failure", "classify", "labels"},
+             "on_failure", "classify", "labels", "guards"},
             d);
   if (const Node* v = m.require("version")) {
     if (auto n = read_int(*v, "version", d); n && *n != 1)
@@ -93,6 +107,14 @@ void decode_pipeline(const Node& root, Pipeline& out, Diags& d) {
   if (const Node* v = m.get("on_failure")) decode_on_failure(*v, out.on_failure, d);
   if (const Node* v = m.get("classify")) decode_classify(*v, out.rules, d);
   if (const Node* v = m.get("labels")) decode_labels(*v, out.labels, d);
+  if (const Node* v = m.get("guards")) decode_guards(*v, out, d);
+  if (out.kind == Kind::plan) {
+    for (const Step& s : out.steps)
+      if (s.saved_plan)
+        d.error(s.saved_plan->loc,
+                "\"saved_plan\" is for apply pipelines (kind: apply): a plan pipeline applies "
+                "nothing");
+  }
 }
 
 }  // namespace stackrun::pipelines

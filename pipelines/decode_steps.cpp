@@ -80,10 +80,36 @@ void decode_exit_codes(const Node& v, Step& s, Diags& d) {
   }
 }
 
+// `saved_plan: FILE` or `saved_plan: {file: FILE, json: JSON}`.
+void decode_saved_plan(const Node& v, Step& s, Diags& d) {
+  SavedPlan p;
+  p.loc = v.loc;
+  if (v.kind == Node::Kind::map) {
+    MapView m(v, "saved_plan", {"file", "json"}, d);
+    if (const Node* f = m.require("file")) {
+      if (auto text = read_string(*f, "saved_plan.file", d);
+          text && check_relative_path(*f, "saved_plan.file", d))
+        p.file = *text;
+    }
+    if (const Node* j = m.get("json")) {
+      if (auto text = read_string(*j, "saved_plan.json", d);
+          text && check_relative_path(*j, "saved_plan.json", d))
+        p.json = *text;
+    }
+  } else if (auto text = read_string(v, "saved_plan", d);
+             text && check_relative_path(v, "saved_plan", d)) {
+    p.file = *text;
+  }
+  if (!p.file.empty() && p.file == p.json)
+    d.error(v.loc, "\"saved_plan\": \"json\" must name another file than \"file\"");
+  s.saved_plan = std::move(p);
+}
+
 void decode_step(const Node& v, size_t index, Step& s, Diags& d) {
   s.loc = v.loc;
   if (!expect_map(v, "steps[" + std::to_string(index) + "]", d)) return;
-  MapView m(v, "step", {"name", "command", "env", "secrets", "timeout", "dir", "exit_codes"}, d);
+  MapView m(v, "step",
+            {"name", "command", "env", "secrets", "timeout", "dir", "exit_codes", "saved_plan"}, d);
   if (const Node* n = m.require("name")) {
     if (auto name = read_string(*n, "name", d)) {
       if (name->empty()) d.error(n->loc, "step \"name\" must not be empty");
@@ -111,6 +137,7 @@ void decode_step(const Node& v, size_t index, Step& s, Diags& d) {
       s.dir = *text;
   }
   if (const Node* x = m.get("exit_codes")) decode_exit_codes(*x, s, d);
+  if (const Node* p = m.get("saved_plan")) decode_saved_plan(*p, s, d);
 }
 
 }  // namespace
@@ -138,6 +165,21 @@ void decode_steps(const Node& v, std::vector<Step>& out, Diags& d) {
     else
       d.error(name->loc, "duplicate step name " + quote(s.name) + " (first at line " +
                              std::to_string((*first)->loc.line) + ")");
+  }
+  // One saved plan, applied by a later step: the guard runs between the two.
+  const Step* saver = nullptr;
+  for (const Step& s : out) {
+    if (!s.saved_plan) continue;
+    if (saver) {
+      d.error(s.saved_plan->loc, "only one step may have \"saved_plan\" (step " +
+                                     quote(saver->name) + " has one, line " +
+                                     std::to_string(saver->saved_plan->loc.line) + ")");
+    } else if (&s == &out.back()) {
+      d.error(s.saved_plan->loc, "step " + quote(s.name) +
+                                     " saves a plan but no step follows to apply it (put the "
+                                     "apply of the saved plan after it)");
+    }
+    saver = saver ? saver : &s;
   }
 }
 

@@ -29,7 +29,7 @@ const Row kRows[] = {
     {"unknown key, far",
      HEAD WHEN "steps:\n  - {name: s, command: c, shell: bash}\n",
      {"p.yml:5:27: unknown key \"shell\" in step (allowed: name, command, env, secrets, "
-      "timeout, dir, exit_codes)"}},
+      "timeout, dir, exit_codes, saved_plan)"}},
     {"unknown top-level key",
      HEAD WHEN STEPS "step: []\n",
      {"p.yml:5:1: unknown key \"step\" in pipeline (did you mean \"steps\"?)"}},
@@ -302,6 +302,35 @@ const Row kRows[] = {
      HEAD "when: [{event: push, path: }]\n" STEPS,
      {"p.yml:3:28: \"path\" must be a glob, a list of globs or a mapping with "
       "\"include\"/\"exclude\", got null"}},
+    // saved plans and the destroy guard
+    {"saved plan on the last step",
+     HEAD WHEN "steps: [{name: plan, command: c, saved_plan: tfplan}]\n",
+     {"p.yml:4:46: step \"plan\" saves a plan but no step follows to apply it (put the apply "
+      "of the saved plan after it)"}},
+    {"two saved plans",
+     HEAD WHEN
+     "steps:\n  - {name: a, command: c, saved_plan: p1}\n  - {name: b, command: c, saved_plan: "
+     "p2}\n  - {name: c, command: c}\n",
+     {"p.yml:6:39: only one step may have \"saved_plan\" (step \"a\" has one, line 5)"}},
+    {"saved plan json is its file",
+     HEAD WHEN "steps:\n  - {name: a, command: c, saved_plan: {file: p, json: p}}\n  - {name: b, "
+               "command: c}\n",
+     {"p.yml:5:39: \"saved_plan\": \"json\" must name another file than \"file\""}},
+    {"saved plan outside the stack",
+     HEAD WHEN "steps:\n  - {name: a, command: c, saved_plan: /tmp/p}\n  - {name: b, command: c}\n",
+     {"p.yml:5:39: \"saved_plan\" must be a relative path without \"..\", got \"/tmp/p\""}},
+    {"saved plan in a plan pipeline",
+     HEAD "kind: plan\n" WHEN
+          "steps:\n  - {name: a, command: c, saved_plan: p}\n  - {name: b, command: c}\n",
+     {"p.yml:6:39: \"saved_plan\" is for apply pipelines (kind: apply): a plan pipeline applies "
+      "nothing"}},
+    {"unknown destroy guard",
+     HEAD WHEN STEPS "guards: {destroy: ask}\n",
+     {"p.yml:5:19: \"guards.destroy\" must be one of: refuse, approve, allow; got \"ask\""}},
+    {"guards in a plan pipeline",
+     HEAD "kind: plan\n" WHEN STEPS "guards: {destroy: allow}\n",
+     {"p.yml:6:9: \"guards\" is for apply pipelines (kind: apply): a plan pipeline applies "
+      "nothing"}},
     // whole-file problems
     {"empty file",
      "",

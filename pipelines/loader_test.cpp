@@ -40,7 +40,7 @@ TEST(LoadExample, Apply) {
   EXPECT_EQ(p.when[0].branches, (std::vector<std::string>{"master", "main"}));
   EXPECT_EQ(p.when[0].path_include, (std::vector<std::string>{"stacks/**", "modules/**"}));
   EXPECT_EQ(p.when[0].path_exclude, std::vector<std::string>{"**/*.md"});
-  EXPECT_EQ(p.when[0].loc.line, 6);
+  EXPECT_EQ(p.when[0].loc.line, 8);
   EXPECT_EQ(p.when[1].events, std::vector<Event>{Event::manual});
   EXPECT_TRUE(p.when[1].branches.empty());
   EXPECT_TRUE(p.schedules.empty());
@@ -62,19 +62,28 @@ TEST(LoadExample, Apply) {
   EXPECT_EQ(p.tiers[1].parallelism, 4);
   EXPECT_EQ(p.tiers[1].needs, std::vector<std::string>{"platform"});
 
-  ASSERT_EQ(p.steps.size(), 1u);
-  EXPECT_EQ(p.steps[0].name, "apply");
-  EXPECT_EQ(
-      p.steps[0].command,
-      "terragrunt apply --non-interactive -auto-approve -lock-timeout=${TG_LOCK_TIMEOUT:-1m}");
+  ASSERT_EQ(p.steps.size(), 2u);
+  EXPECT_EQ(p.steps[0].name, "plan");
+  EXPECT_EQ(p.steps[0].command,
+            "terragrunt plan --non-interactive -input=false -lock-timeout=${TG_LOCK_TIMEOUT:-1m} "
+            "-out=\"$PWD/tfplan\"\nterragrunt show --non-interactive -json \"$PWD/tfplan\" > "
+            "tfplan.json\n");
   using Env = std::vector<std::pair<std::string, std::string>>;
   EXPECT_EQ(p.steps[0].env,
             (Env{{"VAULT_ADDR", "http://vault-active.vault.svc.cluster.local:8200"}}));
   EXPECT_EQ(p.steps[0].timeout, 30min);
   EXPECT_EQ(p.steps[0].dir, "");
   EXPECT_TRUE(p.steps[0].exit_codes.empty());
-  EXPECT_EQ(p.steps[0].loc.line, 23);
-  EXPECT_EQ(p.steps[0].loc.col, 5);
+  ASSERT_TRUE(p.steps[0].saved_plan);
+  EXPECT_EQ(p.steps[0].saved_plan->file, "tfplan");
+  EXPECT_EQ(p.steps[0].saved_plan->json, "tfplan.json");
+  EXPECT_EQ(saved_plan_step(p.steps), 0u);
+  EXPECT_EQ(p.steps[1].name, "apply");
+  EXPECT_EQ(p.steps[1].command,
+            "terragrunt apply --non-interactive -input=false -lock-timeout=${TG_LOCK_TIMEOUT:-1m} "
+            "\"$PWD/tfplan\"");
+  EXPECT_FALSE(p.steps[1].saved_plan);
+  EXPECT_EQ(p.destroy_guard, core::DestroyGuard::approve);
 
   EXPECT_EQ(p.on_failure.lock.wait, 5min);
   EXPECT_EQ(p.on_failure.lock.poll, 10s);
@@ -154,6 +163,28 @@ TEST(LoadDefaults, MinimalPipeline) {
   EXPECT_EQ(p.steps[0].timeout, 1h);
   EXPECT_EQ(p.on_failure.lock.wait, 5min);
   EXPECT_EQ(p.on_failure.transient.attempts, 3);
+  EXPECT_EQ(p.destroy_guard, core::DestroyGuard::approve);  // the default, unused without a plan
+  EXPECT_EQ(saved_plan_step(p.steps), std::nullopt);
+}
+
+TEST(LoadValues, SavedPlanShorthandAndTheGuardsModes) {
+  const char* yaml = R"(version: 1
+name: p
+when: [{event: manual}]
+guards: {destroy: refuse}
+steps:
+  - {name: plan, command: c, dir: live, saved_plan: out/tfplan}
+  - {name: apply, command: c}
+)";
+  const Pipeline p = load_clean(yaml, "p.yml");
+  EXPECT_EQ(p.destroy_guard, core::DestroyGuard::refuse);
+  ASSERT_TRUE(p.steps[0].saved_plan);
+  EXPECT_EQ(p.steps[0].saved_plan->file, "out/tfplan");
+  EXPECT_EQ(p.steps[0].saved_plan->json, "");  // the plan summary decides
+  EXPECT_EQ(p.steps[0].saved_plan->loc.line, 6);
+  std::string allow = yaml;
+  allow.replace(allow.find("refuse"), 6, "allow");
+  EXPECT_EQ(load_clean(allow, "p.yml").destroy_guard, core::DestroyGuard::allow);
 }
 
 TEST(LoadValues, SecretsListNamesTheVariableAsTheSecret) {

@@ -19,3 +19,13 @@ std::string Diagnostic::str() const {
 }
 
 }  // namespace stackrun::pipelines
+
+namespace stackrun::pipelines {
+
+std::optional<std::size_t> saved_plan_step(const std::vector<Step>& steps) {
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    if (steps[i].saved_plan) return i;
+  return std::nullopt;
+}
+
+}  // namespace stackrun::pipelines

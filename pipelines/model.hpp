@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runner/core/destroy_guard.hpp"
 #include "runner/core/duration.hpp"
 #include "runner/core/policy.hpp"
 #include "runner/core/verdict.hpp"
@@ -80,6 +81,16 @@ struct SecretRef {
   Location loc;
 };
 
+// A step that writes a Terraform saved plan (`plan -out=FILE`) for a later step to apply. The
+// agent reads what it deletes from `json` (the step's own `show -json FILE > JSON`) when given,
+// else from the plan summary in the step's output, and applies the destroy guard before the
+// next step. Paths are relative to the step's directory.
+struct SavedPlan {
+  std::string file;
+  std::string json;  // "" = use the plan summary
+  Location loc;
+};
+
 struct Step {
   std::string name;
   std::string command;  // run by /bin/sh -ec in the stack directory
@@ -88,6 +99,7 @@ struct Step {
   core::Duration timeout{std::chrono::hours(1)};
   std::string dir;                        // relative to the stack directory; "" = stack dir
   std::map<int, core::Class> exit_codes;  // e.g. {2: drift}; other non-zero codes classify
+  std::optional<SavedPlan> saved_plan;    // at most one step; never the last
   Location loc;
 };
 
@@ -98,6 +110,9 @@ struct Rule {
   std::string pattern;                   // RE2
   Location loc;
 };
+
+// The index of the step that saves a plan, if any.
+std::optional<std::size_t> saved_plan_step(const std::vector<Step>& steps);
 
 struct Pipeline {
   int version = 1;
@@ -111,7 +126,10 @@ struct Pipeline {
   core::FailurePolicy on_failure;
   std::vector<Rule> rules;
   std::vector<std::string> labels;  // agent labels a job needs (key=value or key)
-  std::string file;                 // where it was loaded from
+  // `guards.destroy`: what a saved plan that deletes resources does (apply pipelines; takes
+  // effect only with a step that has `saved_plan`).
+  core::DestroyGuard destroy_guard = core::DestroyGuard::approve;
+  std::string file;  // where it was loaded from
 };
 
 }  // namespace stackrun::pipelines

@@ -104,7 +104,7 @@ TEST(HttpServerLink, SortsAnswersIntoRefusedAndUnavailable) {
   const auto logs = link.logs({7, 3, {{0, "x\n"}}});
   EXPECT_EQ(logs.answer, Answer::unavailable);
   EXPECT_NE(logs.text.find("unreadable answer to /api/v1/agent/logs"), std::string::npos);
-  const auto finish = link.finish({7, 3, 0, false, 1, {}});
+  const auto finish = link.finish({7, 3, 0, false, 1, {}, {}});
   ASSERT_EQ(finish.answer, Answer::ok);
   EXPECT_TRUE(finish.value.idempotent);
 }

@@ -1,7 +1,11 @@
-// `stackrun runs`, `stackrun deliveries`, `stackrun show RUN`, `stackrun cancel RUN`, `stackrun
-// trigger push|apply`: thin clients of the operator API. Each decodes the server's answer
-// (runner/client), prints a formatter's text, or with --json the answer re-encoded by runner/wire.
+// `stackrun runs`, `stackrun deliveries`, `stackrun show RUN`, `stackrun cancel RUN`,
+// `stackrun approve RUN --stack S`, `stackrun trigger push|apply`: thin clients of the operator
+// API. Each decodes the server's answer (runner/client), prints a formatter's text, or with --json
+// the answer re-encoded by runner/wire.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -11,6 +15,14 @@
 
 namespace stackrun::cli {
 namespace {
+
+// $USER@host, or "unknown" parts: who `approve` records when --as is not given.
+std::string default_approver() {
+  const char* user = std::getenv("USER");
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(user && *user ? user : "unknown") + "@" + (host[0] ? host : "unknown");
+}
 
 constexpr const char* kOperatorExits =
     "Exit status: 0 ok; 1 the server refused (its reason is printed); 2 usage, or no server or\n"
@@ -140,6 +152,41 @@ void add_runs(CLI::App& app, int& exit_code) {
         std::cout << wire::encode(*r) << "\n";
       else
         std::cout << client::format_cancel(*run, *force, *r);
+    });
+  }
+  {
+    auto* cmd = app.add_subcommand(
+        "approve", "Apply a stack's saved plan that the destroy guard stopped (exactly that plan)");
+    cmd->footer(std::string("The stack must be waiting for approval (`stackrun show RUN` lists "
+                            "what its plan destroys).\n") +
+                kOperatorExits);
+    auto f = std::make_shared<client::ClientFlags>();
+    auto json_out = std::make_shared<bool>(false);
+    auto run = std::make_shared<long long>(0);
+    auto stack = std::make_shared<std::string>();
+    auto as = std::make_shared<std::string>();
+    add_client_flags(*cmd, *f);
+    cmd->add_option("run", *run, "Run id")->required();
+    cmd->add_option("--stack", *stack,
+                    "The stack to approve: its path (stacks/dbaas) or its name in `show`")
+        ->required();
+    cmd->add_option("--as", *as, "Who approves, recorded with the run (default: $USER@host)");
+    cmd->add_flag("--json", *json_out, "Print the server's answer as JSON");
+    cmd->callback([=, &exit_code] {
+      auto api = connect("approve", *f, exit_code);
+      if (!api) return;
+      const std::string approver = as->empty() ? default_approver() : *as;
+      auto r = api->approve(*run, *stack, approver);
+      if (!r) {
+        exit_code = report("approve", r.error(), 1);
+        return;
+      }
+      if (*json_out)
+        std::cout << wire::encode(*r) << "\n";
+      else
+        std::cout << "approved " << *stack << " in run " << *run << " as " << approver
+                  << ": applying the plan saved by attempt " << r->plan_attempt << " (sha256 "
+                  << r->sha256.substr(0, 12) << ")\n";
     });
   }
 }

@@ -149,6 +149,12 @@ ApiResult<wire::CancelAnswer> OperatorClient::cancel(wire::Id run, bool force) {
               wire::encode(wire::CancelRequest{force}), wire::decode_cancel_answer);
 }
 
+ApiResult<wire::ApproveAnswer> OperatorClient::approve(wire::Id run, const std::string& stack,
+                                                       const std::string& approver) {
+  return call("POST", "/runs/" + std::to_string(run) + "/approve",
+              wire::encode(wire::ApproveRequest{stack, approver}), wire::decode_approve_answer);
+}
+
 ApiResult<wire::Created> OperatorClient::register_repo(const wire::RepoRegistration& request) {
   return call("POST", "/repos", wire::encode(request), wire::decode_created);
 }

@@ -116,6 +116,9 @@ class OperatorClient {
   ApiResult<wire::TriggerAnswer> trigger(const wire::TriggerRequest& request);
   // POST /runs/{id}/cancel.
   ApiResult<wire::CancelAnswer> cancel(wire::Id run, bool force);
+  // POST /runs/{id}/approve.
+  ApiResult<wire::ApproveAnswer> approve(wire::Id run, const std::string& stack,
+                                         const std::string& approver);
   // POST /repos, POST /agents.
   ApiResult<wire::Created> register_repo(const wire::RepoRegistration& request);
   ApiResult<wire::AgentCredentials> register_agent(const wire::AgentRegistration& request);

@@ -154,6 +154,13 @@ std::string format_run_detail(const wire::RunDetail& d, const Style& st) {
     add_line(out,
              "  " + st.status(to_string(j.status), 12) + pad(safe(j.label), 28) + safe(j.reason));
     if (!j.result_reason.empty()) add_line(out, "      " + safe(j.result_reason));
+    // The destroy guard: what the saved plan deletes, one per line, and who approved it.
+    constexpr std::size_t kShown = 20;
+    for (std::size_t i = 0; i < j.destroys.size() && i < kShown; ++i)
+      add_line(out, "      - " + pad(safe(j.destroys[i].action), 9) + safe(j.destroys[i].address));
+    if (j.destroys.size() > kShown)
+      add_line(out, "      (and " + std::to_string(j.destroys.size() - kShown) + " more)");
+    if (!j.approved_by.empty()) add_line(out, "      approved by " + safe(j.approved_by));
     for (const auto& a : j.attempts) out += attempt_lines(a, st);
   }
   return out;

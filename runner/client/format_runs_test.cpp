@@ -170,6 +170,33 @@ TEST(FormatRunDetail, ASupersededRunNamesTheRunThatTookOver) {
       << text;
 }
 
+TEST(FormatRunDetail, AStackWaitingForApprovalListsWhatItsPlanDestroys) {
+  wire::RunDetail d;
+  d.run = summary(7, RunStatus::running, "apply", "push", "", kT0);
+  wire::JobDetail waiting;
+  waiting.stack = waiting.label = "stacks/dbaas";
+  waiting.tier = "platform";
+  waiting.status = core::JobStatus::needs_approval;
+  waiting.reason = "changed: stacks/dbaas/terragrunt.hcl";
+  waiting.result_reason =
+      "the plan destroys 2 resources: destroy a.b, replace c.d (from show "
+      "-json); approve with `stackrun approve 7 --stack stacks/dbaas`";
+  waiting.destroys = {{"a.b", "destroy"}, {"c.d", "replace"}};
+  wire::JobDetail approved = waiting;
+  approved.stack = approved.label = "stacks/cnpg";
+  approved.status = core::JobStatus::success;
+  approved.result_reason.clear();
+  approved.approved_by = "alice@laptop";
+  d.jobs = {approved, waiting};
+  const std::string text = format_run_detail(d, Style::plain());
+  EXPECT_NE(text.find("\n  needs_approval stacks/dbaas"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n      - destroy  a.b\n      - replace  c.d\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("stacks/cnpg"), std::string::npos);
+  EXPECT_NE(text.find("\n      approved by alice@laptop\n"), std::string::npos) << text;
+  EXPECT_NE(format_run_detail(d, Style::coloured()).find("\x1b[35mneeds_approval"),
+            std::string::npos);
+}
+
 TEST(FormatDeliveryList, OutcomesRefsAndReasons) {
   wire::DeliveryList list;
   wire::DeliverySummary ok{

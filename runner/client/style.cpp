@@ -9,8 +9,10 @@ namespace {
 
 const char* colour_of(std::string_view s) {
   if (s == "success" || s == "accept") return "32";
-  if (s == "failed" || s == "interrupted" || s == "fatal" || s == "rejected" || s == "denied")
+  if (s == "failed" || s == "interrupted" || s == "fatal" || s == "rejected" || s == "denied" ||
+      s == "refused")
     return "31";
+  if (s == "needs_approval") return "35";
   if (s == "skipped" || s == "drift" || s == "cancelled" || s == "superseded" || s == "lock" ||
       s == "transient" || s == "ignored")
     return "33";

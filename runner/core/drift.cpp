@@ -149,12 +149,14 @@ std::optional<DriftState> drift_state(JobStatus s) {
       return DriftState::drift;
     case JobStatus::failed:
     case JobStatus::interrupted:
+    case JobStatus::refused:  // plan runs have no guard; counted as an error if one ever is
       return DriftState::error;
     case JobStatus::skipped:
       return DriftState::skipped;
     case JobStatus::pending:
     case JobStatus::queued:
     case JobStatus::running:
+    case JobStatus::needs_approval:
     case JobStatus::cancelled:
     case JobStatus::superseded:
       return std::nullopt;

@@ -23,6 +23,8 @@ JobStatus status_after(Action::Kind k) {
   return JobStatus::failed;
 }
 
+std::string shell_quote(const std::string& s);
+
 TimePoint to_time(Millis ms) {
   return TimePoint(std::chrono::milliseconds(ms));
 }
@@ -156,6 +158,15 @@ Effects on_finish(const RunFacts& run, const std::vector<JobView>& run_jobs,
   if (report.stopped) {
     end_job(fx, jobs, run, job, JobStatus::cancelled,
             "stopped on request (exit " + std::to_string(report.exit_code) + ")");
+  } else if (report.guard) {
+    const std::string what = describe_destroys(*report.guard);
+    fx.events.push_back(GuardStopped{job.id, run.id, job.stack, *report.guard});
+    if (report.guard->guard == DestroyGuard::refuse)
+      end_job(fx, jobs, run, job, JobStatus::refused, "destroy guard refuses: " + what);
+    else
+      change_job(fx, jobs, job, JobStatus::needs_approval,
+                 what + "; approve with `stackrun approve " + std::to_string(run.id) + " --stack " +
+                     shell_quote(job.stack) + "`");
   } else {
     std::vector<AttemptRecord> history = prior;
     history.push_back({report.verdict.cls, to_time(now)});
@@ -190,6 +201,11 @@ Effects on_late_finish(const RunFacts& run, const std::vector<JobView>& run_jobs
   if (report.stopped) {
     end_job(fx, jobs, run, job, JobStatus::cancelled,
             "stopped on request (exit " + std::to_string(report.exit_code) + ", reported late)");
+  } else if (report.guard) {
+    // Nothing was applied, but the run went on without this stack: no approval this late.
+    end_job(fx, jobs, run, job, JobStatus::failed,
+            "reported late, not applied: " + describe_destroys(*report.guard) +
+                "; re-apply with `stackrun trigger apply --stack " + shell_quote(job.stack) + "`");
   } else {
     std::vector<AttemptRecord> history = prior;
     history.push_back({report.verdict.cls, to_time(now)});
@@ -271,6 +287,9 @@ Effects on_cancel(const RunFacts& run, const std::vector<JobView>& run_jobs,
   for (const auto& j : run_jobs)
     if (j.status == JobStatus::pending || j.status == JobStatus::queued)
       change_job(fx, jobs, j, JobStatus::cancelled, "run cancelled before it started");
+    else if (j.status == JobStatus::needs_approval)
+      change_job(fx, jobs, j, JobStatus::cancelled,
+                 "run cancelled while its saved plan waited for approval; nothing applied");
   RunFacts after = run;
   after.cancel = *fx.cancel;
   settle_into(fx, after, jobs);
@@ -285,13 +304,28 @@ Effects on_superseded(const RunFacts& run, const std::vector<JobView>& run_jobs,
       "run " + std::to_string(by) + " applies it at " + by_commit.substr(0, 12);
   RunSuperseded taken{by, by_commit, {}};
   for (const auto& j : run_jobs) {
-    if (j.status != JobStatus::pending && j.status != JobStatus::queued) continue;
+    // A plan waiting for approval is stale once a newer commit comes: the newer run plans again.
+    if (j.status != JobStatus::pending && j.status != JobStatus::queued &&
+        j.status != JobStatus::needs_approval)
+      continue;
     change_job(fx, jobs, j, JobStatus::superseded, reason);
     taken.stacks.push_back(j.stack);
   }
   if (taken.stacks.empty()) return fx;
   fx.superseded_by = by;
   fx.events.push_back(std::move(taken));
+  settle_into(fx, run, jobs);
+  return fx;
+}
+
+Effects on_approve(const RunFacts& run, const std::vector<JobView>& run_jobs, std::int64_t job_id,
+                   const std::string& approver, std::int64_t plan_attempt,
+                   const std::string& sha256) {
+  Effects fx;
+  std::vector<JobView> jobs = run_jobs;
+  const JobView job = *find_job(jobs, job_id);
+  fx.events.push_back(PlanApproved{job.id, approver, plan_attempt, sha256});
+  change_job(fx, jobs, job, JobStatus::queued, "approved by " + approver);
   settle_into(fx, run, jobs);
   return fx;
 }
@@ -319,11 +353,13 @@ std::string run_summary(const std::vector<JobView>& run_jobs) {
         break;
       case JobStatus::failed:
       case JobStatus::interrupted:
+      case JobStatus::refused:
         ++failed;
         break;
       case JobStatus::pending:
       case JobStatus::queued:
       case JobStatus::running:
+      case JobStatus::needs_approval:
       case JobStatus::cancelled:
         ++other;
         break;

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "runner/core/destroy_guard.hpp"
 #include "runner/core/policy.hpp"
 #include "runner/core/scheduler.hpp"
 #include "runner/core/status.hpp"
@@ -41,6 +42,9 @@ struct FinishFacts {
   int exit_code = 0;
   bool stopped = false;  // stopped on request (cancel), not by itself
   Verdict verdict;
+  // The steps stopped before applying a saved plan that destroys resources (the verdict is the
+  // plan step's success): the job waits for approval or is refused.
+  std::optional<GuardStop> guard;
 };
 
 // How a request about an attempt is answered. ok: go ahead; idempotent: already done, answer
@@ -147,8 +151,23 @@ struct RunSuperseded {
   std::string commit;               // its commit
   std::vector<std::string> stacks;  // the stacks it took over
 };
+// The destroy guard stopped a job before it applied its saved plan.
+struct GuardStopped {
+  std::int64_t job_id = 0;
+  std::int64_t run_id = 0;
+  std::string stack;
+  GuardStop stop;
+};
+// Someone approved a job's saved plan: it is queued to apply exactly that plan.
+struct PlanApproved {
+  std::int64_t job_id = 0;
+  std::string approver;
+  std::int64_t plan_attempt = 0;  // the attempt that saved the plan
+  std::string sha256;             // of the saved plan
+};
 using Event = std::variant<AttemptStarted, OfferExpired, VerdictReached, JobEnded, PlanRequeued,
-                           CancelRequested, RunEnded, LateReport, RunCorrected, RunSuperseded>;
+                           CancelRequested, RunEnded, LateReport, RunCorrected, RunSuperseded,
+                           GuardStopped, PlanApproved>;
 
 // The run log line an event leaves ("" for none), and the job it belongs to (nullopt: the run).
 struct EventLine {
@@ -181,9 +200,10 @@ Effects on_start(const RunFacts& run, const AttemptFacts& attempt, const JobView
                  Millis lease_ms);
 
 // An attempt's report. The policy decides: success, drift, a retry or lock wait (the job is
-// queued again with not_before), skip or fail; stopped-on-request cancels the job. Then the run
-// is settled. `prior` holds the job's earlier finished attempts, oldest first. The caller has
-// checked check_finish() == ok.
+// queued again with not_before), skip or fail; stopped-on-request cancels the job; a guard stop
+// (report.guard) makes the job needs_approval (guard approve) or refused (guard refuse). Then
+// the run is settled. `prior` holds the job's earlier finished attempts, oldest first. The caller
+// has checked check_finish() == ok.
 Effects on_finish(const RunFacts& run, const std::vector<JobView>& run_jobs,
                   const AttemptFacts& attempt, const FinishFacts& report,
                   const std::vector<AttemptRecord>& prior, Millis now, const JitterSource& jitter);
@@ -225,6 +245,13 @@ Effects on_cancel(const RunFacts& run, const std::vector<JobView>& run_jobs,
 // superseded (failed if a job had failed). No job taken: no effects.
 Effects on_superseded(const RunFacts& run, const std::vector<JobView>& run_jobs, std::int64_t by,
                       const std::string& by_commit);
+
+// `approver` approved the saved plan of `job` (needs_approval), kept by attempt `plan_attempt`
+// with digest `sha256`: the job is queued again to apply exactly that plan. The caller has
+// checked that the job needs approval and the run is not cancelled.
+Effects on_approve(const RunFacts& run, const std::vector<JobView>& run_jobs, std::int64_t job_id,
+                   const std::string& approver, std::int64_t plan_attempt,
+                   const std::string& sha256);
 
 // Releases pending jobs whose needed tiers are done, and ends the run once every job is
 // terminal (with its summary). Used after every job change and when a run is created.

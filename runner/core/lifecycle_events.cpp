@@ -73,6 +73,21 @@ EventLine line_of(const RunSuperseded& e) {
   return {std::nullopt, text + "; running jobs finish here"};
 }
 
+EventLine line_of(const GuardStopped& e) {
+  if (e.stop.guard == DestroyGuard::refuse)
+    return {e.job_id, "destroy guard: " + describe_destroys(e.stop) +
+                          "; refused (guards.destroy: refuse), nothing applied"};
+  return {e.job_id, "destroy guard: " + describe_destroys(e.stop) +
+                        "; waiting for approval: stackrun approve " + std::to_string(e.run_id) +
+                        " --stack " + e.stack};
+}
+
+EventLine line_of(const PlanApproved& e) {
+  return {e.job_id, "approved by " + e.approver + ": applying the plan saved by attempt " +
+                        std::to_string(e.plan_attempt) + " (sha256 " + e.sha256.substr(0, 12) +
+                        ")"};
+}
+
 }  // namespace
 
 EventLine describe(const Event& e) {

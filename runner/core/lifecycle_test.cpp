@@ -665,5 +665,85 @@ TEST(Effects, AnyJobChangeWakesParkedClaims) {
   EXPECT_TRUE(ended.wakes_claims());
 }
 
+// ---------------------------------------------------------------- destroy guard
+
+namespace guard_tests {
+
+FinishFacts guarded(DestroyGuard g) {
+  FinishFacts f = report(Class::success, "exit:0", "");
+  f.guard = GuardStop{g, {{"kubernetes_secret.legacy", "destroy"}}, 0, "show -json"};
+  return f;
+}
+
+}  // namespace guard_tests
+
+TEST(DestroyGuardLifecycle, ApproveHoldsTheJobAndItsDependentsAndTheNextTier) {
+  auto app = job(2, "s/app", "platform", JobStatus::pending);
+  app.needs = {"s/vpc"};
+  const std::vector<JobView> jobs = {
+      job(1, "s/vpc", "platform", JobStatus::running), app,
+      job(3, "s/web", "apps", JobStatus::pending, JobKind::apply, {"platform"})};
+  const auto fx = on_finish(run(), jobs, attempt(1), guard_tests::guarded(DestroyGuard::approve),
+                            {}, kNow, half);
+  ASSERT_EQ(fx.jobs.size(), 1u);  // nothing released, nothing skipped
+  EXPECT_EQ(fx.jobs[0].to, JobStatus::needs_approval);
+  EXPECT_EQ(fx.jobs[0].reason,
+            "the plan destroys 1 resource: destroy kubernetes_secret.legacy (from show -json); "
+            "approve with `stackrun approve 7 --stack s/vpc`");
+  EXPECT_FALSE(fx.run);
+  EXPECT_TRUE(fx.applied.empty());
+  EXPECT_EQ(lines(fx), (std::vector<std::string>{
+                           "destroy guard: the plan destroys 1 resource: destroy "
+                           "kubernetes_secret.legacy (from show -json); waiting for approval: "
+                           "stackrun approve 7 --stack s/vpc"}));
+}
+
+TEST(DestroyGuardLifecycle, RefuseEndsTheJobRefusedAndTheRunFailed) {
+  const auto fx = on_finish(run(), {job(1, "s/vpc", "t", JobStatus::running)}, attempt(1),
+                            guard_tests::guarded(DestroyGuard::refuse), {}, kNow, half);
+  ASSERT_FALSE(fx.jobs.empty());
+  EXPECT_EQ(fx.jobs[0].to, JobStatus::refused);
+  EXPECT_EQ(fx.jobs[0].reason,
+            "destroy guard refuses: the plan destroys 1 resource: destroy "
+            "kubernetes_secret.legacy (from show -json)");
+  EXPECT_TRUE(fx.applied.empty());
+  ASSERT_TRUE(fx.run);
+  EXPECT_EQ(fx.run->to, RunStatus::failed);
+  EXPECT_EQ(fx.run->summary, "0 ok, 0 skipped, 1 failed");
+}
+
+TEST(DestroyGuardLifecycle, ApprovalQueuesTheJobAndNamesTheApproverAndThePlan) {
+  const std::vector<JobView> jobs = {job(1, "s/vpc", "t", JobStatus::needs_approval)};
+  const auto fx = on_approve(run(), jobs, 1, "alice", 101, std::string(64, 'a'));
+  ASSERT_EQ(fx.jobs.size(), 1u);
+  EXPECT_EQ(fx.jobs[0].from, JobStatus::needs_approval);
+  EXPECT_EQ(fx.jobs[0].to, JobStatus::queued);
+  EXPECT_EQ(fx.jobs[0].reason, "approved by alice");
+  EXPECT_EQ(lines(fx), (std::vector<std::string>{"approved by alice: applying the plan saved by "
+                                                 "attempt 101 (sha256 aaaaaaaaaaaa)"}));
+}
+
+TEST(DestroyGuardLifecycle, CancelAndSupersedeEndAJobWaitingForApproval) {
+  const std::vector<JobView> jobs = {job(1, "s/vpc", "t", JobStatus::needs_approval)};
+  const auto cancelled = on_cancel(run(), jobs, {}, CancelLevel::graceful);
+  ASSERT_TRUE(change_of(cancelled, 1));
+  EXPECT_EQ(change_of(cancelled, 1)->to, JobStatus::cancelled);
+  ASSERT_TRUE(cancelled.run);
+  EXPECT_EQ(cancelled.run->to, RunStatus::cancelled);
+  const auto taken = on_superseded(run(), jobs, 9, std::string(40, 'd'));
+  ASSERT_TRUE(change_of(taken, 1));
+  EXPECT_EQ(change_of(taken, 1)->to, JobStatus::superseded);
+}
+
+TEST(DestroyGuardLifecycle, ALateReportOfAGuardStopFailsWithoutApplying) {
+  const std::vector<JobView> jobs = {job(1, "s/vpc", "t", JobStatus::interrupted)};
+  const auto fx =
+      on_late_finish(run(RunStatus::failed), jobs, attempt(1, AttemptStatus::interrupted),
+                     guard_tests::guarded(DestroyGuard::approve), {}, kNow, half);
+  ASSERT_TRUE(change_of(fx, 1));
+  EXPECT_EQ(change_of(fx, 1)->to, JobStatus::failed);
+  EXPECT_TRUE(fx.applied.empty());
+}
+
 }  // namespace
 }  // namespace stackrun::core

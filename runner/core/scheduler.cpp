@@ -108,7 +108,8 @@ std::optional<RunStatus> run_outcome(const std::vector<JobView>& run_jobs) {
   bool failed = false, cancelled = false, superseded = false, drift = false;
   for (const auto& j : run_jobs) {
     if (!is_terminal(j.status)) return std::nullopt;
-    failed |= j.status == JobStatus::failed || j.status == JobStatus::interrupted;
+    failed |= j.status == JobStatus::failed || j.status == JobStatus::interrupted ||
+              j.status == JobStatus::refused;
     cancelled |= j.status == JobStatus::cancelled;
     superseded |= j.status == JobStatus::superseded;
     drift |= j.status == JobStatus::drift;

@@ -46,8 +46,8 @@ std::vector<std::int64_t> jobs_to_release(const std::vector<JobView>& run_jobs);
 std::vector<std::pair<std::int64_t, std::string>> jobs_to_skip(
     const std::vector<JobView>& run_jobs);
 
-// A run's final status once every job is terminal, else nullopt: failed if any job failed
-// or was interrupted, else cancelled if any was cancelled, else superseded if any was
+// A run's final status once every job is terminal, else nullopt: failed if any job failed,
+// was interrupted or refused, else cancelled if any was cancelled, else superseded if any was
 // superseded (a newer run took it over), else drift if any found drift, else success. A failure
 // stays red whatever else.
 std::optional<RunStatus> run_outcome(const std::vector<JobView>& run_jobs);

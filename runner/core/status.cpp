@@ -44,6 +44,8 @@ std::string_view to_string(JobStatus s) {
       return "queued";
     case JobStatus::running:
       return "running";
+    case JobStatus::needs_approval:
+      return "needs_approval";
     case JobStatus::success:
       return "success";
     case JobStatus::drift:
@@ -58,6 +60,8 @@ std::string_view to_string(JobStatus s) {
       return "cancelled";
     case JobStatus::superseded:
       return "superseded";
+    case JobStatus::refused:
+      return "refused";
   }
   return "failed";
 }
@@ -108,9 +112,9 @@ std::optional<RunStatus> parse_run_status(std::string_view s) {
 
 std::optional<JobStatus> parse_job_status(std::string_view s) {
   using J = JobStatus;
-  return parse_via(
-      s, std::array{J::pending, J::queued, J::running, J::success, J::drift, J::skipped, J::failed,
-                    J::interrupted, J::cancelled, J::superseded});
+  return parse_via(s, std::array{J::pending, J::queued, J::running, J::needs_approval, J::success,
+                                 J::drift, J::skipped, J::failed, J::interrupted, J::cancelled,
+                                 J::superseded, J::refused});
 }
 
 std::optional<AttemptStatus> parse_attempt_status(std::string_view s) {
@@ -147,6 +151,7 @@ bool is_terminal(JobStatus s) {
     case JobStatus::pending:
     case JobStatus::queued:
     case JobStatus::running:
+    case JobStatus::needs_approval:
       return false;
     case JobStatus::success:
     case JobStatus::drift:
@@ -155,6 +160,7 @@ bool is_terminal(JobStatus s) {
     case JobStatus::interrupted:
     case JobStatus::cancelled:
     case JobStatus::superseded:
+    case JobStatus::refused:
       return true;
   }
   return true;

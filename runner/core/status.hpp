@@ -12,18 +12,22 @@ namespace stackrun::core {
 // (a plan's exit code mapped to drift): information, not a failure.
 enum class RunStatus { queued, running, success, failed, cancelled, superseded, drift };
 // pending: its tier waits for the tiers it needs; queued: claimable (after not_before);
-// running: offered to or run by an agent; the rest are terminal.
+// running: offered to or run by an agent; needs_approval: its saved plan would destroy
+// resources and waits for `stackrun approve` (runner/core/destroy_guard.hpp); the rest are
+// terminal. refused: the destroy guard refused its saved plan (counts as failed).
 enum class JobStatus {
   pending,
   queued,
   running,
+  needs_approval,
   success,
   drift,
   skipped,
   failed,
   interrupted,
   cancelled,
-  superseded  // not started; a newer run applies the stack at its newer commit
+  superseded,  // not started; a newer run applies the stack at its newer commit
+  refused
 };
 // offered: handed to an agent that has not confirmed it started (nothing ran yet);
 // running: confirmed, under a lease; finished: reported; lost: a plan whose agent vanished
@@ -49,7 +53,7 @@ std::optional<JobKind> parse_job_kind(std::string_view s);
 
 // success, failed, cancelled, superseded, drift.
 bool is_terminal(RunStatus s);
-// success, drift, skipped, failed, interrupted, cancelled, superseded.
+// success, drift, skipped, failed, interrupted, cancelled, superseded, refused.
 bool is_terminal(JobStatus s);
 
 }  // namespace stackrun::core

@@ -308,7 +308,8 @@ namespace {
 // chunked body passes it). A finish report carries capped verdict strings; a log batch is
 // shipped in pieces far below its limit.
 constexpr std::size_t kSmallBody = 64 * 1024;
-constexpr std::size_t kFinishBody = 256 * 1024;
+// A finish may carry a saved plan (agents cap it at 16 MiB; base64 adds a third).
+constexpr std::size_t kFinishBody = 24 * 1024 * 1024;
 constexpr std::size_t kLogsBody = 4 * 1024 * 1024;
 
 // The door of an agent route (protocol version, then agent token) or an operator route
@@ -383,6 +384,7 @@ std::shared_ptr<Api> install_routes(http::Server& http, store::Store& store,
   http.route("GET", "/api/v1/runs/{id}/logs", bind_async(&Api::run_logs),
              operator_door(kSmallBody));
   http.route("POST", "/api/v1/runs/{id}/cancel", bind(&Api::cancel), operator_door(kSmallBody));
+  http.route("POST", "/api/v1/runs/{id}/approve", bind(&Api::approve), operator_door(kSmallBody));
   // Webhooks: outside the operator API (no bearer token); the signature is the credential.
   http.route("POST", "/hooks/{source}", bind(&Api::hook), hook_door(weak));
   http.route("GET", "/api/v1/deliveries", bind(&Api::list_deliveries), operator_door(kSmallBody));

@@ -97,6 +97,10 @@ void Api::finish(const http::Request& req, const http::Reply& reply) {
     rep.facts.exit_code = body->exit_code;
     rep.facts.stopped = body->stopped;
     rep.facts.verdict = std::move(body->verdict);  // capped by the coordinator
+    if (body->guard) {
+      rep.facts.guard = std::move(body->guard->stop);
+      rep.plan = std::move(body->guard->plan);
+    }
     const Outcome o = coord.finish(*a, rep);
     reply(outcome_response(o, wire::encode(wire::FinishAnswer{o == Outcome::idempotent})));
   });

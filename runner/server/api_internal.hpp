@@ -51,6 +51,7 @@ class Api : public std::enable_shared_from_this<Api> {
   void show_run(const http::Request& req, const http::Reply& reply);
   void run_logs(const http::Request& req, http::Reply reply);
   void cancel(const http::Request& req, const http::Reply& reply);
+  void approve(const http::Request& req, const http::Reply& reply);
 
   // --- schedules and drift (api_schedules.cpp)
   void list_schedules(const http::Request& req, const http::Reply& reply);
@@ -108,8 +109,10 @@ http::RouteOptions hook_door(std::weak_ptr<Api> weak);
 
 // Row -> wire views (views.cpp).
 wire::RunSummary summary_of(const store::RunRow& r);
+// plans_of: a job's latest saved plan (the destroy guard), asked only of jobs that have one.
 wire::RunDetail detail_of(const store::RunRow& r, const std::vector<store::JobRow>& jobs,
-                          const std::function<std::vector<store::AttemptRow>(Id)>& attempts_of);
+                          const std::function<std::vector<store::AttemptRow>(Id)>& attempts_of,
+                          const std::function<std::optional<store::SavedPlanRow>(Id)>& plans_of);
 wire::Offer offer_of(const Claimed& c, const CoordinatorOptions& o);
 
 }  // namespace stackrun::server

@@ -112,8 +112,9 @@ void Api::show_run(const http::Request& req, const http::Reply& reply) {
     auto tx = store.begin_read();
     const auto run = store.run(*id);
     if (!run) return reply(error_response(404, "no run " + std::to_string(*id)));
-    const auto detail = detail_of(*run, store.jobs_of_run(run->id),
-                                  [&](Id job) { return store.attempts_of_job(job); });
+    const auto detail = detail_of(
+        *run, store.jobs_of_run(run->id), [&](Id job) { return store.attempts_of_job(job); },
+        [&](Id job) { return store.latest_saved_plan(job); });
     reply(json_response(200, wire::encode(detail)));
   });
 }
@@ -150,6 +151,23 @@ void Api::cancel(const http::Request& req, const http::Reply& reply) {
     if (o == Outcome::not_found) return reply(error_response(404, "no run " + std::to_string(*id)));
     reply(json_response(
         200, wire::encode(wire::CancelAnswer{store.run(*id)->status, o == Outcome::idempotent})));
+  });
+}
+
+// POST /api/v1/runs/{id}/approve (`stackrun approve`): applies the saved plan the destroy guard
+// stopped. 404 for an unknown run or stack, 409 when the stack is not waiting for approval.
+void Api::approve(const http::Request& req, const http::Reply& reply) {
+  guarded(reply, [&] {
+    if (!operator_ok(req, reply)) return;
+    const auto id = number("id", req.params.at("id"), reply);
+    if (!id) return;
+    auto body = decoded(wire::decode_approve_request(req.body), reply);
+    if (!body) return;
+    const ApproveResult r = coord.approve(*id, body->stack, body->approver);
+    if (r.status != 200) return reply(error_response(r.status, r.error));
+    log("run " + std::to_string(*id) + ": " + body->stack + " approved by " + body->approver);
+    reply(
+        json_response(200, wire::encode(wire::ApproveAnswer{r.job_id, r.plan_attempt, r.sha256})));
   });
 }
 

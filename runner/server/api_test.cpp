@@ -342,8 +342,8 @@ TEST(Api, RefusedRequestsAreAnsweredBeforeTheirBodyIsSent) {
       {"/api/v1/nope", agent + v2, 4 << 20, "HTTP/1.1 404 Not Found",
        "no route for POST /api/v1/nope"},
       // Per-route limits, with valid credentials.
-      {"/api/v1/agent/finish", agent + v2, (256 << 10) + 1, "HTTP/1.1 413 Payload Too Large",
-       "request body larger than 262144 bytes"},
+      {"/api/v1/agent/finish", agent + v2, (24 << 20) + 1, "HTTP/1.1 413 Payload Too Large",
+       "request body larger than 25165824 bytes"},
       {"/api/v1/agent/heartbeat", agent + v2, (64 << 10) + 1, "HTTP/1.1 413 Payload Too Large",
        "request body larger than 65536 bytes"},
       {"/api/v1/agent/logs", agent + v2, (4 << 20) + 1, "HTTP/1.1 413 Payload Too Large",

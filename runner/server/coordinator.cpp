@@ -1,5 +1,6 @@
 #include "runner/server/coordinator.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <map>
@@ -7,6 +8,7 @@
 #include "runner/core/classify.hpp"
 #include "runner/core/supersede.hpp"
 #include "runner/server/facts.hpp"
+#include "runner/server/tokens.hpp"
 #include "runner/wire/protocol.hpp"
 
 namespace stackrun::server {
@@ -59,6 +61,7 @@ std::optional<Claimed> Coordinator::claim(const store::AgentRow& agent) {
   c.job = *store_.job(job.id);
   c.run = *store_.run(job.run_id);
   c.repo_url = store_.repo_by_id(job.repo_id)->url;
+  if (c.job.approved_attempt) c.approved_plan = store_.saved_plan(*c.job.approved_attempt);
   tx.commit();
   return c;
 }
@@ -150,6 +153,20 @@ Outcome Coordinator::finish(const store::AgentRow& agent, const FinishReport& re
   // Capped again here: an old or hostile agent may send any size of verdict.
   core::FinishFacts facts = rep.facts;
   facts.verdict = core::cap_verdict(std::move(facts.verdict));
+  // A guard stop is kept only with its plan, whose digest the server checks itself: a stop
+  // that cannot be approved (no plan, a corrupt one) fails the job instead.
+  if (facts.guard && (!rep.plan || sha256_hex(rep.plan->data) != rep.plan->sha256)) {
+    facts.verdict = {core::Class::fatal,
+                     "server.saved-plan",
+                     rep.plan ? "the saved plan's sha256 does not match its bytes"
+                              : "a destroy-guard stop without its saved plan",
+                     0,
+                     {},
+                     facts.verdict.plan};
+    facts.guard.reset();
+  }
+  if (facts.guard)
+    facts.guard->destroys.resize(std::min(facts.guard->destroys.size(), core::kMaxPlanChanges));
   const auto fx = o == Outcome::late
                       ? core::on_late_finish(run_facts(*run), views_of(store_.jobs_of_run(run->id)),
                                              attempt_facts(*att), facts, prior, now, jitter_)
@@ -163,6 +180,21 @@ Outcome Coordinator::finish(const store::AgentRow& agent, const FinishReport& re
   f.line_no = facts.verdict.line_no;
   if (facts.verdict.lock) f.lock_json = wire::encode_lock(*facts.verdict.lock);
   if (facts.verdict.plan) f.plan_json = wire::encode_plan(*facts.verdict.plan);
+  if (facts.guard && o == Outcome::ok) {
+    store::SavedPlanRow row;
+    row.attempt_id = att->id;
+    row.job_id = job->id;
+    row.step = rep.plan->step;
+    row.path = rep.plan->path;
+    row.sha256 = rep.plan->sha256;
+    row.data = rep.plan->data;
+    row.guard = std::string(core::to_string(facts.guard->guard));
+    row.destroys = facts.guard->destroys;
+    row.unlisted = facts.guard->unlisted;
+    row.source = facts.guard->source;
+    row.created_at = now;
+    store_.insert_saved_plan(row);
+  }
   if (!apply(fx, run->id, f, now)) return Outcome::stale;
   tx.commit();
   return o;
@@ -204,6 +236,41 @@ Outcome Coordinator::cancel(Id run_id, core::CancelLevel level) {
   apply(fx, run_id, std::nullopt, now);
   tx.commit();
   return Outcome::ok;
+}
+
+ApproveResult Coordinator::approve(Id run_id, const std::string& stack,
+                                   const std::string& approver) {
+  const Millis now = clock_();
+  const auto refuse = [](int status, std::string why) {
+    ApproveResult r;
+    r.status = status;
+    r.error = std::move(why);
+    return r;
+  };
+  auto tx = store_.begin();
+  const auto run = store_.run(run_id);
+  if (!run) return refuse(404, "no run " + std::to_string(run_id));
+  const auto jobs = store_.jobs_of_run(run_id);
+  const auto job = std::find_if(jobs.begin(), jobs.end(), [&](const store::JobRow& j) {
+    return j.stack == stack || j.label == stack;
+  });
+  if (job == jobs.end())
+    return refuse(404, "run " + std::to_string(run_id) + " has no job for stack " + stack);
+  if (job->status != core::JobStatus::needs_approval)
+    return refuse(409, job->stack + " in run " + std::to_string(run_id) + " is " +
+                           std::string(core::to_string(job->status)) +
+                           ": only a stack whose saved plan waits for approval can be approved");
+  if (run->cancel != core::CancelLevel::none)
+    return refuse(409, "run " + std::to_string(run_id) + " is being cancelled");
+  const auto plan = store_.latest_saved_plan(job->id);
+  if (!plan) return refuse(409, "no saved plan is recorded for " + stack);
+  store_.set_approval(job->id, plan->attempt_id, approver, now);
+  const auto fx = core::on_approve(run_facts(*run), views_of(jobs), job->id, approver,
+                                   plan->attempt_id, plan->sha256);
+  if (!apply(fx, run_id, std::nullopt, now))
+    return refuse(409, stack + " changed while approving; look again");
+  tx.commit();
+  return {200, "", job->id, plan->attempt_id, plan->sha256};
 }
 
 std::vector<Id> Coordinator::create_runs(const std::vector<store::NewRun>& runs) {

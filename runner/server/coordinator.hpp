@@ -14,6 +14,7 @@
 
 #include "runner/core/lifecycle.hpp"
 #include "runner/store/store.hpp"
+#include "runner/wire/protocol.hpp"
 
 namespace stackrun::server {
 
@@ -55,6 +56,7 @@ struct Claimed {
   store::JobRow job;
   store::RunRow run;
   std::string repo_url;
+  std::optional<store::SavedPlanRow> approved_plan;  // an approved job: the plan it applies
 };
 
 struct LeaseResult {
@@ -69,6 +71,16 @@ struct FinishReport {
   Id attempt_id = 0;
   std::int64_t epoch = 0;
   core::FinishFacts facts;
+  // With facts.guard: the saved plan the guard stopped, kept for the approval to apply.
+  std::optional<wire::SavedPlanFile> plan;
+};
+
+// The answer to an approval.
+struct ApproveResult {
+  int status = 200;   // 200, or the HTTP status of the refusal (404, 409)
+  std::string error;  // why not, naming the run and stack
+  Id job_id = 0, plan_attempt = 0;
+  std::string sha256;
 };
 
 struct LogChunk {
@@ -112,6 +124,10 @@ class Coordinator {
   int reap();
   // not_found, idempotent (already finished) or ok.
   Outcome cancel(Id run_id, core::CancelLevel level);
+  // `approver` approves the saved plan of run `run_id`'s job on `stack` (its path or its label,
+  // as `show` prints it), which must be waiting
+  // for approval: the job is queued to apply exactly that plan.
+  ApproveResult approve(Id run_id, const std::string& stack, const std::string& approver);
   // Inserts the runs of one trigger (with their jobs and lines, the first line prefixed
   // "run <id>: ") and settles each (releases its first tiers), all in one transaction: a
   // trigger creates all its runs or none. A cron run (NewRun::schedule_id) is inserted only if

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "runner/core/classify.hpp"
+#include "runner/server/tokens.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace stackrun::server {
@@ -464,6 +465,86 @@ TEST(Coordinator, AnIdleClaimWritesNothing) {
   const auto before = changes();
   for (int i = 0; i < 5; ++i) EXPECT_FALSE(c.claim(f.agent));
   EXPECT_EQ(changes(), before);
+}
+
+// The destroy guard over the real store: a guard stop keeps the saved plan and waits; approve
+// checks the status, records who approved, and the next claim carries exactly that plan.
+TEST(Coordinator, AGuardStopKeepsThePlanAndAnApprovalOffersExactlyIt) {
+  Fixture f;
+  auto c = f.make(1000);
+  const Id job = f.add_job(c, core::JobKind::apply);
+  const Id run = f.st.job(job)->run_id;
+  const auto a = f.run_one(c);
+  FinishReport rep = f.report(a, core::Class::success);
+  rep.facts.guard =
+      core::GuardStop{core::DestroyGuard::approve, {{"x.y", "destroy"}}, 1, "show -json"};
+  const std::string bytes("PK\x03\x04\0plan", 9);
+  rep.plan = wire::SavedPlanFile{0, "tfplan", sha256_hex(bytes), bytes};
+  ASSERT_EQ(c.finish(f.agent, rep), Outcome::ok);
+  EXPECT_EQ(f.st.job(job)->status, JobStatus::needs_approval);
+  EXPECT_EQ(f.st.run(run)->status, core::RunStatus::running);
+  const auto kept = f.st.latest_saved_plan(job);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->data, bytes);
+  EXPECT_EQ(kept->attempt_id, a.id);
+  EXPECT_EQ(kept->destroys, (std::vector<core::PlanChange>{{"x.y", "destroy"}}));
+  EXPECT_EQ(kept->unlisted, 1);
+  EXPECT_FALSE(c.claim(f.agent)) << "a job waiting for approval is not claimable";
+
+  EXPECT_EQ(c.approve(run, "stacks/nope", "alice").status, 404);
+  EXPECT_EQ(c.approve(run + 1, "stacks/a", "alice").status, 404);
+  f.now += 10;
+  const ApproveResult ok = c.approve(run, "a", "alice");  // the label works as well as the path
+  ASSERT_EQ(ok.status, 200) << ok.error;
+  EXPECT_EQ(ok.plan_attempt, a.id);
+  EXPECT_EQ(ok.sha256, sha256_hex(bytes));
+  const auto approved = f.st.job(job);
+  EXPECT_EQ(approved->status, JobStatus::queued);
+  EXPECT_EQ(approved->approved_by, "alice");
+  EXPECT_EQ(approved->approved_at, f.now);
+  EXPECT_EQ(approved->approved_attempt, a.id);
+  const ApproveResult twice = c.approve(run, "stacks/a", "bob");
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_EQ(twice.error, "stacks/a in run " + std::to_string(run) +
+                             " is queued: only a stack whose saved plan waits for approval can be "
+                             "approved");
+  auto claimed = c.claim(f.agent);
+  ASSERT_TRUE(claimed);
+  ASSERT_TRUE(claimed->approved_plan);
+  EXPECT_EQ(claimed->approved_plan->data, bytes);
+  EXPECT_EQ(claimed->approved_plan->attempt_id, a.id);
+  EXPECT_EQ(claimed->attempt.n, 2);
+}
+
+TEST(Coordinator, AGuardStopWhosePlanDoesNotMatchItsDigestFailsTheJob) {
+  Fixture f;
+  auto c = f.make(1000);
+  const Id job = f.add_job(c, core::JobKind::apply);
+  const auto a = f.run_one(c);
+  FinishReport rep = f.report(a, core::Class::success);
+  rep.facts.guard = core::GuardStop{core::DestroyGuard::approve, {{"x.y", "destroy"}}, 0, "s"};
+  rep.plan = wire::SavedPlanFile{0, "tfplan", std::string(64, '0'), "bytes"};
+  ASSERT_EQ(c.finish(f.agent, rep), Outcome::ok);
+  EXPECT_EQ(f.st.job(job)->status, JobStatus::failed);
+  EXPECT_EQ(f.st.attempt(a.id)->rule, "server.saved-plan");
+  EXPECT_FALSE(f.st.latest_saved_plan(job));
+}
+
+TEST(Coordinator, ARefusedPlanIsKeptForTheRecordAndCannotBeApproved) {
+  Fixture f;
+  auto c = f.make(1000);
+  const Id job = f.add_job(c, core::JobKind::apply);
+  const Id run = f.st.job(job)->run_id;
+  const auto a = f.run_one(c);
+  FinishReport rep = f.report(a, core::Class::success);
+  rep.facts.guard = core::GuardStop{core::DestroyGuard::refuse, {{"x.y", "replace"}}, 0, "s"};
+  rep.plan = wire::SavedPlanFile{0, "tfplan", sha256_hex("b"), "b"};
+  ASSERT_EQ(c.finish(f.agent, rep), Outcome::ok);
+  EXPECT_EQ(f.st.job(job)->status, JobStatus::refused);
+  EXPECT_EQ(f.st.run(run)->status, core::RunStatus::failed);
+  EXPECT_TRUE(f.st.latest_saved_plan(job));
+  EXPECT_EQ(c.approve(run, "stacks/a", "alice").status, 409);
+  EXPECT_TRUE(f.st.applied_commits(f.repo).empty());
 }
 
 }  // namespace

@@ -50,7 +50,8 @@ wire::RunSummary summary_of(const store::RunRow& r) {
 }
 
 wire::RunDetail detail_of(const store::RunRow& r, const std::vector<store::JobRow>& jobs,
-                          const std::function<std::vector<store::AttemptRow>(Id)>& attempts_of) {
+                          const std::function<std::vector<store::AttemptRow>(Id)>& attempts_of,
+                          const std::function<std::optional<store::SavedPlanRow>(Id)>& plans_of) {
   wire::RunDetail d;
   d.run = summary_of(r);
   for (const auto& j : jobs) {
@@ -67,6 +68,13 @@ wire::RunDetail detail_of(const store::RunRow& r, const std::vector<store::JobRo
     jd.created_at = j.created_at;
     jd.finished_at = j.finished_at;
     for (const auto& a : attempts_of(j.id)) jd.attempts.push_back(attempt_detail(a));
+    const bool guarded = j.status == core::JobStatus::needs_approval ||
+                         j.status == core::JobStatus::refused || j.approved_attempt;
+    if (guarded) {
+      if (const auto plan = plans_of(j.id)) jd.destroys = plan->destroys;
+    }
+    jd.approved_by = j.approved_by;
+    jd.approved_at = j.approved_at;
     d.jobs.push_back(std::move(jd));
   }
   return d;
@@ -93,6 +101,11 @@ wire::Offer offer_of(const Claimed& c, const CoordinatorOptions& options) {
   o.pipeline_file = c.run.pipeline_file;
   o.pipeline_yaml = c.run.pipeline_yaml;
   o.message = c.run.message;
+  if (c.approved_plan) {
+    o.approved_plan = wire::SavedPlanFile{c.approved_plan->step, c.approved_plan->path,
+                                          c.approved_plan->sha256, c.approved_plan->data};
+    o.approved_by = c.job.approved_by;
+  }
   return o;
 }
 

@@ -21,7 +21,8 @@ constexpr const char* kRunCols =
 
 constexpr const char* kJobCols =
     "id, run_id, repo_id, stack, label, tier, tier_needs, kind, status, reason, result_reason, "
-    "tier_index, parallelism, not_before, epoch, created_at, finished_at, labels, needs";
+    "tier_index, parallelism, not_before, epoch, created_at, finished_at, labels, needs, "
+    "approved_attempt, approved_by, approved_at";
 
 constexpr const char* kAttemptCols =
     "a.id, a.job_id, a.agent_id, g.name, a.n, a.epoch, a.status, a.lease_expires_at, a.exit_code, "
@@ -132,6 +133,9 @@ JobRow read_job(const Stmt& s) {
   j.finished_at = s.opt_i64(16);
   j.labels = s.text(17);
   j.needs = s.text(18);
+  j.approved_attempt = s.opt_i64(19);
+  j.approved_by = s.text(20);
+  j.approved_at = s.opt_i64(21);
   return j;
 }
 

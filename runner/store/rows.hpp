@@ -56,6 +56,22 @@ struct JobRow {
   std::int64_t epoch = 0;
   Millis created_at = 0;
   std::optional<Millis> finished_at;
+  // The destroy guard: the saved plan (its attempt) an approval applies, who and when.
+  std::optional<Id> approved_attempt;
+  std::string approved_by;
+  std::optional<Millis> approved_at;
+};
+
+// A saved plan the destroy guard stopped (table saved_plans).
+struct SavedPlanRow {
+  Id attempt_id = 0, job_id = 0;
+  int step = 0;
+  std::string path, sha256, data;
+  std::string guard;                       // approve | refuse
+  std::vector<core::PlanChange> destroys;  // destroy | replace, in plan order
+  int unlisted = 0;
+  std::string source;
+  Millis created_at = 0;
 };
 
 struct AttemptRow {

@@ -273,7 +273,8 @@ std::vector<JobRow> Store::claimable_jobs(Millis now) {
 }
 
 std::vector<JobRow> Store::unfinished_jobs() {
-  auto s = db_.prepare(select_jobs("WHERE status IN ('pending', 'queued', 'running') ORDER BY id"));
+  auto s = db_.prepare(select_jobs(
+      "WHERE status IN ('pending', 'queued', 'running', 'needs_approval') ORDER BY id"));
   std::vector<JobRow> out;
   while (s.step()) out.push_back(read_job(s));
   return out;

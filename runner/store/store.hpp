@@ -65,9 +65,17 @@ class Store {
   std::vector<JobRow> claimable_jobs(Millis now);
   // pending, queued and running jobs of every run, by id (for the one-per-stack, run-order
   // and parallelism checks).
-  std::vector<JobRow> unfinished_jobs();
+  std::vector<JobRow> unfinished_jobs();  // pending, queued, running, needs_approval
   // Bumps the job's epoch and marks it running iff it is still queued. Returns the new epoch.
   std::optional<std::int64_t> claim_job(Id job_id);
+
+  // --- the destroy guard (store_plans.cpp)
+  void insert_saved_plan(const SavedPlanRow& row);
+  // The latest saved plan of a job (its highest attempt), or of one attempt.
+  std::optional<SavedPlanRow> latest_saved_plan(Id job_id);
+  std::optional<SavedPlanRow> saved_plan(Id attempt_id);
+  // Records the approval of `plan_attempt`'s plan on the job (whatever its status).
+  void set_approval(Id job_id, Id plan_attempt, const std::string& by, Millis at);
   // The earliest not_before after `now` of a queued job: when a waiting retry becomes claimable.
   std::optional<Millis> next_not_before(Millis now);
 

@@ -108,8 +108,9 @@ void read_value(Ctx& ctx, const Json& v, const std::string& path, core::RunStatu
 
 void read_value(Ctx& ctx, const Json& v, const std::string& path, core::JobStatus& out) {
   using J = core::JobStatus;
-  const J all[] = {J::pending, J::queued, J::running,     J::success,  J::drift,
-                   J::skipped, J::failed, J::interrupted, J::cancelled};
+  const J all[] = {J::pending,     J::queued,    J::running,    J::needs_approval,
+                   J::success,     J::drift,     J::skipped,    J::failed,
+                   J::interrupted, J::cancelled, J::superseded, J::refused};
   read_enum(ctx, v, path, out, core::parse_job_status, all);
 }
 

@@ -16,6 +16,7 @@
 #include "runner/core/result.hpp"
 #include "runner/core/status.hpp"
 #include "runner/core/verdict.hpp"
+#include "runner/wire/protocol.hpp"
 
 namespace stackrun::wire::detail {
 
@@ -101,6 +102,8 @@ class Obj {
     const Json* v = field(key, false);
     if (v && !v->is_null()) read_value(ctx_, *v, path_of(key), out);
   }
+  // Marks field `key` invalid (a value that decoded but means nothing), naming `what`.
+  void invalid(const char* key, std::string_view what) { ctx_.wrong(path_of(key), what); }
   // A required nested object, decoded by fields(Obj&, T&).
   template <class T, class Fn>
   void req_object(const char* key, T& out, Fn fields) {
@@ -154,6 +157,12 @@ class Obj {
 };
 
 void lock_fields(Obj& o, core::LockInfo& l);
+// {"address","action"} lists.
+Json changes_json(const std::vector<core::PlanChange>& changes);
+void change_fields(Obj& o, core::PlanChange& c);
+// {"step","path","sha256","data"}: data is base64 on the wire, checked against sha256's form.
+Json saved_plan_json(const SavedPlanFile& p);
+void saved_plan_fields(Obj& o, SavedPlanFile& p);
 // {"add","change","destroy","import","no_changes","changes":[{"address","action"}],"more"}:
 // every key optional on decode.
 void plan_fields(Obj& o, core::PlanSummary& p);

@@ -39,6 +39,7 @@
 // The delivery list's codec is in protocol_deliveries.cpp.
 #include "runner/wire/protocol.hpp"
 
+#include "runner/wire/base64.hpp"
 #include "runner/wire/json_fields.hpp"
 
 namespace stackrun::wire {
@@ -65,11 +66,41 @@ void lock_fields(Obj& o, core::LockInfo& l) {
   o.opt("info", l.info);
 }
 
+Json changes_json(const std::vector<core::PlanChange>& changes) {
+  Json out = Json::array();
+  for (const auto& c : changes) out.push_back({{"address", c.address}, {"action", c.action}});
+  return out;
+}
+
+void change_fields(Obj& c, core::PlanChange& ch) {
+  c.req("address", ch.address);
+  c.req("action", ch.action);
+}
+
+Json saved_plan_json(const SavedPlanFile& p) {
+  return {
+      {"step", p.step}, {"path", p.path}, {"sha256", p.sha256}, {"data", base64_encode(p.data)}};
+}
+
+void saved_plan_fields(Obj& o, SavedPlanFile& p) {
+  o.req("step", p.step);
+  o.req("path", p.path);
+  o.req("sha256", p.sha256);
+  std::string coded;
+  o.req("data", coded);
+  if (auto bytes = base64_decode(coded))
+    p.data = std::move(*bytes);
+  else
+    o.invalid("data", "expected base64");
+  const bool hex =
+      p.sha256.size() == 64 && p.sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (!hex) o.invalid("sha256", "expected 64 lower-case hex digits");
+  if (p.step < 0) o.invalid("step", "expected a step index (0 or more)");
+}
+
 Json plan_json(const core::PlanSummary& p) {
-  Json changes = Json::array();
-  for (const auto& c : p.changes) changes.push_back({{"address", c.address}, {"action", c.action}});
   return {{"add", p.add},       {"change", p.change},         {"destroy", p.destroy},
-          {"import", p.import}, {"no_changes", p.no_changes}, {"changes", std::move(changes)},
+          {"import", p.import}, {"no_changes", p.no_changes}, {"changes", changes_json(p.changes)},
           {"more", p.more}};
 }
 
@@ -79,10 +110,7 @@ void plan_fields(Obj& o, core::PlanSummary& p) {
   o.opt("destroy", p.destroy);
   o.opt("import", p.import);
   o.opt("no_changes", p.no_changes);
-  o.opt_objects("changes", p.changes, [](Obj& c, core::PlanChange& ch) {
-    c.req("address", ch.address);
-    c.req("action", ch.action);
-  });
+  o.opt_objects("changes", p.changes, change_fields);
   o.opt("more", p.more);
 }
 

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runner/core/destroy_guard.hpp"
 #include "runner/core/result.hpp"
 #include "runner/core/status.hpp"
 #include "runner/core/verdict.hpp"
@@ -44,6 +45,19 @@ struct ClaimRequest {
 // 200 answer of /agent/claim: a job offered to this agent. Nothing runs until the agent
 // confirms with /agent/start before `offer_ms` passes; an unconfirmed offer returns to the
 // queue. All fields required.
+// A Terraform saved plan travelling with the destroy guard: from the agent that made it to the
+// server (FinishRequest.guard), and back to the agent that applies it once approved
+// (Offer.approved_plan). `data` is the file's bytes, base64 on the wire.
+struct SavedPlanFile {
+  int step = 0;        // index of the step that saved it; the apply goes on with the next
+  std::string path;    // where it lies, relative to the stack directory
+  std::string sha256;  // lower-case hex of data
+  std::string data;
+  bool operator==(const SavedPlanFile&) const = default;
+};
+
+// Offer: approved_plan and approved_by are optional (an approved job: restore the plan, run the
+// steps after its step, verify the digest first).
 struct Offer {
   Id attempt_id = 0, job_id = 0, run_id = 0;
   std::int64_t epoch = 0;  // fencing token: every later request about this attempt names it
@@ -53,6 +67,8 @@ struct Offer {
   std::string repo_url, commit, ref, stack, label, tier;
   core::JobKind kind = core::JobKind::apply;
   std::string event, pipeline, pipeline_file, pipeline_yaml, message;
+  std::optional<SavedPlanFile> approved_plan;
+  std::string approved_by;
   bool operator==(const Offer&) const = default;
 };
 
@@ -93,6 +109,13 @@ struct LogAck {
   bool operator==(const LogAck&) const = default;
 };
 
+// The destroy guard's stop, with the plan it stopped (FinishRequest.guard). All required.
+struct GuardReport {
+  core::GuardStop stop;
+  SavedPlanFile plan;
+  bool operator==(const GuardReport&) const = default;
+};
+
 // POST /agent/finish. attempt_id, epoch, exit_code and verdict.class required; the rest default.
 // verdict.lock is an object or absent/null.
 struct FinishRequest {
@@ -102,6 +125,8 @@ struct FinishRequest {
   bool stopped = false;        // the agent stopped the step because it was asked to (cancel)
   std::int64_t seq_count = 0;  // log chunks the agent sent for this attempt
   core::Verdict verdict;
+  // Optional: the steps stopped before applying a saved plan that destroys resources.
+  std::optional<GuardReport> guard;
   bool operator==(const FinishRequest&) const = default;
 };
 
@@ -207,6 +232,11 @@ struct JobDetail {
   Millis created_at = 0;
   std::optional<Millis> finished_at;
   std::vector<AttemptDetail> attempts;
+  // Optional. The destroy guard: what the job's saved plan deletes (needs_approval, refused or
+  // approved jobs), and who approved it and when.
+  std::vector<core::PlanChange> destroys;
+  std::string approved_by;
+  std::optional<Millis> approved_at;
   bool operator==(const JobDetail&) const = default;
 };
 
@@ -234,6 +264,21 @@ struct LogPage {
   bool done = false;  // the run is finished and every chunk was returned
   core::RunStatus status = core::RunStatus::queued;
   bool operator==(const LogPage&) const = default;
+};
+
+// POST /runs/{id}/approve: stack required; approver required (who approves, as the client
+// says: `stackrun approve --as`, else $USER@host).
+struct ApproveRequest {
+  std::string stack, approver;
+  bool operator==(const ApproveRequest&) const = default;
+};
+
+// 200 answer of /runs/{id}/approve: the job queued to apply the plan that attempt plan_attempt
+// saved, with that plan's digest. All required.
+struct ApproveAnswer {
+  Id job_id = 0, plan_attempt = 0;
+  std::string sha256;
+  bool operator==(const ApproveAnswer&) const = default;
 };
 
 // POST /runs/{id}/cancel: force defaults to false.
@@ -370,6 +415,8 @@ std::string encode(const TriggerAnswer& m);
 std::string encode(const RunList& m);
 std::string encode(const RunDetail& m);
 std::string encode(const LogPage& m);
+std::string encode(const ApproveRequest& m);
+std::string encode(const ApproveAnswer& m);
 std::string encode(const CancelRequest& m);
 std::string encode(const CancelAnswer& m);
 std::string encode(const Health& m);
@@ -400,6 +447,8 @@ Result<TriggerAnswer> decode_trigger_answer(std::string_view body);
 Result<RunList> decode_run_list(std::string_view body);
 Result<RunDetail> decode_run_detail(std::string_view body);
 Result<LogPage> decode_log_page(std::string_view body);
+Result<ApproveRequest> decode_approve_request(std::string_view body);
+Result<ApproveAnswer> decode_approve_answer(std::string_view body);
 Result<CancelRequest> decode_cancel_request(std::string_view body);
 Result<CancelAnswer> decode_cancel_answer(std::string_view body);
 Result<Health> decode_health(std::string_view body);

@@ -31,6 +31,28 @@ Json verdict_json(const core::Verdict& v) {
           {"plan", v.plan ? detail::plan_json(*v.plan) : Json(nullptr)}};
 }
 
+Json guard_json(const GuardReport& g) {
+  return {{"guard", text(g.stop.guard)},
+          {"destroys", detail::changes_json(g.stop.destroys)},
+          {"unlisted", g.stop.unlisted},
+          {"source", g.stop.source},
+          {"plan", detail::saved_plan_json(g.plan)}};
+}
+
+void guard_fields(Obj& o, GuardReport& g) {
+  std::string guard;
+  o.req("guard", guard);
+  if (auto parsed = core::parse_destroy_guard(guard);
+      parsed && *parsed != core::DestroyGuard::allow)
+    g.stop.guard = *parsed;
+  else
+    o.invalid("guard", "expected one of approve, refuse");
+  o.req_objects("destroys", g.stop.destroys, detail::change_fields);
+  o.opt("unlisted", g.stop.unlisted);
+  o.req("source", g.stop.source);
+  o.req_object("plan", g.plan, detail::saved_plan_fields);
+}
+
 }  // namespace
 
 std::string encode(const ClaimRequest& m) {
@@ -63,7 +85,10 @@ std::string encode(const Offer& m) {
                {"pipeline", m.pipeline},
                {"pipeline_file", m.pipeline_file},
                {"pipeline_yaml", m.pipeline_yaml},
-               {"message", m.message}});
+               {"message", m.message},
+               {"approved_plan",
+                m.approved_plan ? detail::saved_plan_json(*m.approved_plan) : Json(nullptr)},
+               {"approved_by", m.approved_by}});
 }
 
 Result<Offer> decode_offer(std::string_view body) {
@@ -87,6 +112,8 @@ Result<Offer> decode_offer(std::string_view body) {
     o.req("pipeline_file", m.pipeline_file);
     o.req("pipeline_yaml", m.pipeline_yaml);
     o.req("message", m.message);
+    o.opt_object("approved_plan", m.approved_plan, detail::saved_plan_fields);
+    o.opt("approved_by", m.approved_by);
   });
 }
 
@@ -144,7 +171,8 @@ std::string encode(const FinishRequest& m) {
                {"exit_code", m.exit_code},
                {"stopped", m.stopped},
                {"seq_count", m.seq_count},
-               {"verdict", verdict_json(m.verdict)}});
+               {"verdict", verdict_json(m.verdict)},
+               {"guard", m.guard ? guard_json(*m.guard) : Json(nullptr)}});
 }
 
 Result<FinishRequest> decode_finish_request(std::string_view body) {
@@ -155,6 +183,7 @@ Result<FinishRequest> decode_finish_request(std::string_view body) {
     o.opt("stopped", m.stopped);
     o.opt("seq_count", m.seq_count);
     o.req_object("verdict", m.verdict, verdict_fields);
+    o.opt_object("guard", m.guard, guard_fields);
   });
 }
 

@@ -204,8 +204,9 @@ TEST(WireDecodeError, UnknownEnumText) {
       {"cancel level", dec_run, edit(run, R"("cancel":"graceful")", R"("cancel":"soft")"),
        R"(run: field "cancel": expected one of none, graceful, force)"},
       {"job status", dec_run, edit(run, R"("status":"drift")", R"("status":"blocked")"),
-       R"(run: field "jobs[0].status": expected one of pending, queued, running, success, )"
-       R"(drift, skipped, failed, interrupted, cancelled)"},
+       R"(run: field "jobs[0].status": expected one of pending, queued, running, )"
+       R"(needs_approval, success, drift, skipped, failed, interrupted, cancelled, superseded, )"
+       R"(refused)"},
       {"attempt status", dec_run, edit(run, R"("status":"finished")", R"("status":"done")"),
        R"(run: field "jobs[0].attempts[0].status": expected one of offered, running, finished, )"
        R"(lost, interrupted)"},
@@ -313,7 +314,8 @@ TEST(WireDecode, OptionalFieldsTakeDefaultsWhenAbsentOrNull) {
   auto f = decode_finish_request(
       R"({"attempt_id":1,"epoch":2,"exit_code":3,"verdict":{"class":"fatal","lock":null}})");
   ASSERT_TRUE(f.ok()) << f.error();
-  EXPECT_TRUE(*f == (FinishRequest{1, 2, 3, false, 0, {core::Class::fatal, "", "", 0, {}, {}}}));
+  EXPECT_TRUE(*f ==
+              (FinishRequest{1, 2, 3, false, 0, {core::Class::fatal, "", "", 0, {}, {}}, {}}));
   auto lock = decode_finish_request(
       R"({"attempt_id":1,"epoch":2,"exit_code":3,"verdict":{"class":"lock","lock":{"who":"me"}}})");
   ASSERT_TRUE(lock.ok()) << lock.error();

@@ -88,6 +88,32 @@ Result<TriggerAnswer> decode_trigger_answer(std::string_view body) {
                                [](Obj& o, TriggerAnswer& m) { o.req("runs", m.runs); });
 }
 
+std::string encode(const ApproveRequest& m) {
+  return dump({{"stack", m.stack}, {"approver", m.approver}});
+}
+
+Result<ApproveRequest> decode_approve_request(std::string_view body) {
+  return decode<ApproveRequest>("approve", body, EmptyBody::error, [](Obj& o, ApproveRequest& m) {
+    o.req("stack", m.stack);
+    o.req("approver", m.approver);
+    if (m.stack.empty()) o.invalid("stack", "expected a stack path");
+    if (m.approver.empty()) o.invalid("approver", "expected who approves");
+  });
+}
+
+std::string encode(const ApproveAnswer& m) {
+  return dump({{"job_id", m.job_id}, {"plan_attempt", m.plan_attempt}, {"sha256", m.sha256}});
+}
+
+Result<ApproveAnswer> decode_approve_answer(std::string_view body) {
+  return decode<ApproveAnswer>("approve answer", body, EmptyBody::error,
+                               [](Obj& o, ApproveAnswer& m) {
+                                 o.req("job_id", m.job_id);
+                                 o.req("plan_attempt", m.plan_attempt);
+                                 o.req("sha256", m.sha256);
+                               });
+}
+
 std::string encode(const CancelRequest& m) {
   return dump({{"force", m.force}});
 }

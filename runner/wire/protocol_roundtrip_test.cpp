@@ -40,6 +40,40 @@ TEST(WireRoundTrip, FinishWithoutLock) {
   expect_round_trip(f, decode_finish_request);
 }
 
+// A saved plan is binary (a zip): every byte value crosses as base64.
+SavedPlanFile saved_plan() {
+  std::string bytes = "PK\x03\x04";
+  for (int i = 0; i < 256; ++i) bytes += char(i);
+  return {0, "tfplan", std::string(64, 'a'), bytes};
+}
+
+TEST(WireRoundTrip, TheDestroyGuardsMessages) {
+  FinishRequest f = samples::finish_request();
+  f.guard = GuardReport{{core::DestroyGuard::approve,
+                         {{"kubernetes_secret.legacy", "destroy"}, {"x[\"a\"]", "replace"}},
+                         2,
+                         "show -json"},
+                        saved_plan()};
+  expect_round_trip(f, decode_finish_request);
+  std::string text = encode(f);
+  text.replace(text.find("\"guard\":\"approve\""), 17, "\"guard\":\"allow\"\"");
+  EXPECT_FALSE(decode_finish_request(text).ok()) << "a guard never stops with allow";
+  f.guard->stop.guard = core::DestroyGuard::refuse;
+  expect_round_trip(f, decode_finish_request);
+  Offer o = samples::offer();
+  o.approved_plan = saved_plan();
+  o.approved_by = "alice";
+  expect_round_trip(o, decode_offer);
+  RunDetail r = samples::run_detail();
+  ASSERT_FALSE(r.jobs.empty());
+  r.jobs[0].destroys = {{"kubernetes_secret.legacy", "destroy"}};
+  r.jobs[0].approved_by = "alice";
+  r.jobs[0].approved_at = 1234;
+  expect_round_trip(r, decode_run_detail);
+  expect_round_trip(ApproveRequest{"stacks/app", "alice@laptop"}, decode_approve_request);
+  expect_round_trip(ApproveAnswer{7, 12, std::string(64, 'f')}, decode_approve_answer);
+}
+
 TEST(WireRoundTrip, OperatorMessages) {
   expect_round_trip(samples::repo_registration(), decode_repo_registration);
   expect_round_trip(samples::agent_registration(), decode_agent_registration);
@@ -194,12 +228,12 @@ TEST(WireEncode, FinishVerdictIsAnObjectWithLock) {
             R"("created":"2026-06-28 10:00:00.123 +0000 UTC","info":"held by run 7"},)"
             R"("plan":{"add":1,"change":2,"destroy":3,"import":4,"no_changes":false,)"
             R"("changes":[{"address":"module.db.aws_db_instance.this[0]","action":"update"},)"
-            R"({"address":"aws_s3_bucket.logs","action":"destroy"}],"more":5}}})");
+            R"({"address":"aws_s3_bucket.logs","action":"destroy"}],"more":5}},"guard":null})");
   FinishRequest f;
   EXPECT_EQ(encode(f),
             R"({"attempt_id":0,"epoch":0,"exit_code":0,"stopped":false,"seq_count":0,)"
             R"("verdict":{"class":"success","rule":"","line":"","line_no":0,"lock":null,)"
-            R"("plan":null}})");
+            R"("plan":null},"guard":null})");
 }
 
 TEST(WireEncode, RunDetailIsFlatWithRenamedAttemptKeys) {
@@ -218,7 +252,7 @@ TEST(WireEncode, RunDetailIsFlatWithRenamedAttemptKeys) {
             R"("reason":"","result_reason":"","not_before":0,"created_at":0,"finished_at":null,)"
             R"("attempts":[{"n":0,"agent":"","status":"running","exit":3,"class":"fatal",)"
             R"("rule":"","line":"","line_no":0,"lock":null,"plan":null,"started_at":0,)"
-            R"("finished_at":null}]}]})");
+            R"("finished_at":null}],"destroys":[],"approved_by":"","approved_at":null}]})");
 }
 
 TEST(WireEncode, LogPage) {

@@ -102,7 +102,10 @@ Json job_json(const JobDetail& j) {
           {"not_before", j.not_before},
           {"created_at", j.created_at},
           {"finished_at", nullable(j.finished_at)},
-          {"attempts", std::move(attempts)}};
+          {"attempts", std::move(attempts)},
+          {"destroys", detail::changes_json(j.destroys)},
+          {"approved_by", j.approved_by},
+          {"approved_at", nullable(j.approved_at)}};
 }
 
 void job_fields(Obj& o, JobDetail& j) {
@@ -118,6 +121,9 @@ void job_fields(Obj& o, JobDetail& j) {
   o.req("created_at", j.created_at);
   o.opt("finished_at", j.finished_at);
   o.req_objects("attempts", j.attempts, attempt_fields);
+  o.opt_objects("destroys", j.destroys, detail::change_fields);
+  o.opt("approved_by", j.approved_by);
+  o.opt("approved_at", j.approved_at);
 }
 
 void log_line_fields(Obj& o, LogLine& l) {

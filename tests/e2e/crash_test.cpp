@@ -204,7 +204,7 @@ std::int64_t epoch_of(const json& claimed) {
 // run fails saying it was not re-run, and no second apply of the stack starts on its own,
 // although another agent is idle. A manual re-apply then succeeds.
 TEST(E2eCrashAgent, KilledDuringApplyIsInterruptedAndNeverRerun) {
-  Cluster c;
+  Cluster c(kOneStepApply);
   c.start_server("2s");
   c.add_fault("stacks/grafana", "sleep 6");
   c.start_agent("a1");
@@ -301,7 +301,7 @@ TEST(E2eCrashAgent, KilledDuringPlanIsRequeuedAndCompletesElsewhere) {
 TEST(E2eCrashServer, KilledMidRunAndRestartedCompletesWithEveryLogLineOnce) {
   const std::vector<std::string> labels = {"grafana", "immich", "paperless"};
   const std::string apply_seconds = "2";
-  Cluster c;
+  Cluster c(kOneStepApply);
   // The reference outputs, made outside stackrun while the cluster works.
   const std::string scratch = c.root() + "/reference-state";
   std::filesystem::create_directories(scratch);
@@ -395,7 +395,7 @@ TEST(E2eCrashServer, KilledMidRunAndRestartedCompletesWithEveryLogLineOnce) {
 // SIGTERM to an agent mid-apply: it claims nothing more, lets the apply finish, reports it
 // and exits 0; the other queued stack waits for another agent.
 TEST(E2eCrashAgent, GracefulStopFinishesAndReportsTheRunningApply) {
-  Cluster c;
+  Cluster c(kOneStepApply);
   c.start_server();
   c.set_agent_env("STACKRUN_STUB_APPLY_SECONDS", "4");
   c.start_agent("a1");
@@ -438,7 +438,7 @@ TEST(E2eCrashAgent, GracefulStopFinishesAndReportsTheRunningApply) {
 // A report under a wrong epoch is refused (409) and changes nothing; an agent cannot
 // heartbeat, log to or finish an attempt another agent claimed (403).
 TEST(E2eCrashFencing, WrongEpochAndForeignAgentAreRefused) {
-  Cluster c;
+  Cluster c(kOneStepApply);
   c.start_server("30s");  // no lease runs out during the test: only our calls change state
   HandAgent x(c, "x"), y(c, "y");
   c.commit_change({"stacks/grafana/terragrunt.hcl"});

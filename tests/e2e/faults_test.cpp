@@ -67,7 +67,7 @@ std::string integrity(Cluster& c) {
 }
 
 TEST(E2eFaults, AnAgentKilledWhileParkedInAClaimIsHandedNothing) {
-  Cluster c;
+  Cluster c(kOneStepApply);
   c.set_server_args({"--offer-timeout", "2s"});
   c.start_server("5s");
   c.commit_change(kThreeStacks);
@@ -88,7 +88,7 @@ TEST(E2eFaults, AnAgentKilledWhileParkedInAClaimIsHandedNothing) {
 }
 
 TEST(E2eFaults, AServerStalledPastItsClientsTimeoutsHandsEveryJobOutOnce) {
-  Cluster c;
+  Cluster c(kOneStepApply);
   c.set_server_args({"--offer-timeout", "2s"});
   c.start_server("30s");  // the stall must not cost a running lease
   c.start_agent("a1");
@@ -111,7 +111,7 @@ TEST(E2eFaults, AServerStalledPastItsClientsTimeoutsHandsEveryJobOutOnce) {
 }
 
 TEST(E2eFaults, AWriteLockHeldByAnotherProcessAnswers503UntilItIsReleased) {
-  Cluster c;
+  Cluster c(kOneStepApply);
   c.set_server_args({"--busy-timeout", "300ms"});
   c.set_agent_env("STACKRUN_STUB_APPLY_SECONDS", "3");
   c.start_server("20s");
@@ -143,7 +143,7 @@ TEST(E2eFaults, AWriteLockHeldByAnotherProcessAnswers503UntilItIsReleased) {
 }
 
 TEST(E2eFaults, AFileSizeLimitAnswers503AndLiftingItRecovers) {
-  Cluster c;
+  Cluster c(kOneStepApply);
   c.start_server("20s");
   c.start_agent("a1", 2);
   const std::string pid = std::to_string(c.server_pid());
@@ -161,7 +161,7 @@ TEST(E2eFaults, AFileSizeLimitAnswers503AndLiftingItRecovers) {
 }
 
 TEST(E2eFaults, AReadOnlyDatabaseFileIsServedAndWritableAgainOnceFixed) {
-  Cluster c;
+  Cluster c(kOneStepApply);
   c.start_server("20s");
   c.kill_server(SIGTERM);
   if (testing::run_command({"chattr", "+i", c.db()}).exit_code != 0)

@@ -74,6 +74,40 @@ std::string git(const std::string& repo, const std::vector<std::string>& args) {
 
 }  // namespace
 
+const char* const kOneStepApply =
+    R"YAML(# Push-apply: apply every stack changed since it was last applied, platform tier first.
+version: 1
+name: apply
+kind: apply
+when:
+  - event: push
+    branch: [master, main]
+    path: {include: ["stacks/**", "modules/**"], exclude: ["**/*.md"]}
+  - event: manual
+stacks:
+  root: stacks
+  marker: terragrunt.hcl
+  select: changed
+  human_only:
+    vault: Tier-0, human-applied via OIDC
+tiers:
+  - name: platform
+    stacks: [infra, cnpg, dbaas, vault, external-secrets]
+    parallelism: 1
+  - name: apps
+    parallelism: 4
+steps:
+  - name: apply
+    command: terragrunt apply --non-interactive -auto-approve -lock-timeout=${TG_LOCK_TIMEOUT:-1m}
+    env: {VAULT_ADDR: "http://vault-active.vault.svc.cluster.local:8200"}
+    timeout: 30m
+on_failure:
+  lock: {wait: 5m, poll: 10s, then: skip}
+  transient: {attempts: 3, backoff: 15s, max_backoff: 2m}
+classify:
+  transient: ["pq: (?:unexpected EOF|connection reset by peer)"]
+)YAML";
+
 Cluster::Cluster(const std::string& apply_yaml, const std::string& drift_yaml) {
   root_ = dir_.path().string();
   repo_ = root_ + "/infra";

@@ -17,6 +17,11 @@
 
 namespace stackrun::e2e {
 
+// The sample apply pipeline with one step, `terragrunt apply -auto-approve` (no saved plan, so
+// no destroy guard): for the crash and fault tests, where one lock per apply and the apply's
+// own output keep the counts they check exact.
+extern const char* const kOneStepApply;
+
 class Cluster {
  public:
   // Creates the sample repo (examples/make-sample-repo) under a temp dir; `pipeline_yaml`,

@@ -1,4 +1,5 @@
-// The main job: a push touching stacks in two tiers applies exactly those, platform first.
+// The main job: a push touching stacks in two tiers applies exactly those, platform first, each
+// planned to a file and that file applied (the sample pipeline).
 #include <gtest/gtest.h>
 
 #include "tests/e2e/harness.hpp"
@@ -21,12 +22,20 @@ TEST(E2eSmoke, PushAppliesChangedStacksPlatformFirst) {
     if (j.value("status", "") == "success") applied.push_back(j.value("label", ""));
   std::sort(applied.begin(), applied.end());
   EXPECT_EQ(applied, (std::vector<std::string>{"dbaas", "grafana", "immich"}));
-  // platform (dbaas) released its lock before any app acquired one.
+  // platform (dbaas) was planned and applied (its lock taken twice: plan, then the apply of
+  // the saved plan) before any app took a lock.
   const auto log = c.lock_log();
-  ASSERT_EQ(log.size(), 6u);
-  EXPECT_EQ(log[0].what + " " + log[0].stack, "acquire stacks/dbaas");
-  EXPECT_EQ(log[1].what + " " + log[1].stack, "release stacks/dbaas");
+  ASSERT_EQ(log.size(), 12u);
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(log[i].what + " " + log[i].stack,
+              std::string(i % 2 ? "release" : "acquire") + " stacks/dbaas");
   c.expect_no_overlap();
+  const auto logs = c.cli({"logs", std::to_string(run), "--stack", "dbaas"}).out;
+  EXPECT_NE(logs.find("destroy guard: the saved plan tfplan destroys nothing"), std::string::npos)
+      << logs;
+  EXPECT_NE(logs.find("Apply complete! Resources: 1 added, 0 changed, 0 destroyed."),
+            std::string::npos)
+      << logs;
 }
 
 }  // namespace
