@@ -8,6 +8,7 @@
 
 #include "pipelines/loader.hpp"
 #include "runner/cli/commands.hpp"
+#include "runner/cli/stack_order.hpp"
 #include "runner/git/repo.hpp"
 #include "runner/plan/planner.hpp"
 #include "runner/wire/cli_formats.hpp"
@@ -19,18 +20,6 @@ struct PlanStacksArgs {
   std::string repo, from, to, pipeline, root, marker;
   bool json = false;
 };
-
-constexpr const char* kPipelineDir = ".stackrun/";
-
-bool is_pipeline_file(const std::string& path) {
-  if (path.rfind(kPipelineDir, 0) != 0) return false;
-  const std::string name = path.substr(std::string_view(kPipelineDir).size());
-  if (name.find('/') != std::string::npos) return false;  // directly in .stackrun/ only
-  auto ends_with = [&](std::string_view s) {
-    return name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
-  };
-  return ends_with(".yml") || ends_with(".yaml");
-}
 
 // An apply pipeline that a push admits (when: empty, or some condition allows event push).
 // Branch and path filters are not evaluated: plan-stacks has no branch, and the push's own

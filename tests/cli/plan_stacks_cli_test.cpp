@@ -296,4 +296,37 @@ TEST_F(PlanStacksCli, UsageErrors) {
   EXPECT_EQ(plan({"--to", "master", "--pipeline", "apply", "--root", "stacks"}).exit_code, 2);
 }
 
+// `lint --repo`: every pipeline of the revision, and whether the stacks of its apply pipelines
+// can be ordered. The sample repo is clean; a cycle and a dependency on a later tier are each
+// reported once, naming the pipeline file, with exit 1.
+TEST_F(PlanStacksCli, LintRepoReportsStacksThatCannotBeOrdered) {
+  make_sample();
+  auto clean = run_command({STACKRUN_BIN, "lint", "--repo", repo_});
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_EQ(clean.out, "");
+
+  // infra now depends on dbaas (which depends on cnpg, which depends on infra): a cycle. And
+  // cnpg, in the platform tier, depends on grafana of the later apps tier.
+  append("stacks/infra/terragrunt.hcl", "dependency \"db\" {\n  config_path = \"../dbaas\"\n}\n");
+  append("stacks/cnpg/terragrunt.hcl",
+         "dependency \"dash\" {\n  config_path = \"../grafana\"\n}\n");
+  commit("tangle the stacks");
+  auto r = run_command({STACKRUN_BIN, "lint", "--repo", repo_, "--rev", "master"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find(".stackrun/apply.yml: stacks: dependency cycle: "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(".stackrun/apply.yml: stacks: stacks/cnpg (tier platform) depends on "
+                       "stacks/grafana of the later tier apps"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("drift.yml: stacks"), std::string::npos) << "plans are never ordered";
+  EXPECT_NE(r.err.find(" in 2 files"), std::string::npos) << r.err;
+
+  auto both = run_command({STACKRUN_BIN, "lint", "--repo", repo_, "x.yml"});
+  EXPECT_EQ(both.exit_code, 2) << "files and --repo exclude each other";
+  auto bad = run_command({STACKRUN_BIN, "lint", "--repo", repo_, "--rev", "nope"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("cannot resolve revision \"nope\""), std::string::npos) << bad.err;
+}
+
 }  // namespace
