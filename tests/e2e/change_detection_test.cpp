@@ -1,8 +1,8 @@
 // Precise change detection end to end (issue 10): on the sample repo, with every stack applied
 // once, a change to the module every stack deploys applies exactly those stacks, each saying
-// which chain selected it; a README beside the stacks applies nothing; a change to the shared
-// _envcommon file applies the four stacks that include it; a change to the root configuration
-// they all include applies them all again. Real server, agents, git, SQLite.
+// which chain selected it; notes beside the stacks and the root README apply nothing; a change
+// to the shared _envcommon file applies the four stacks that include it; a change to the root
+// configuration they all include applies them all again. Real server, agents, git, SQLite.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -49,6 +49,13 @@ TEST(E2eChangeDetection, AModuleChangeAppliesItsStacksAndAReadmeNothing) {
     EXPECT_TRUE(applied(run, "").empty()) << run.dump(2);
     for (const auto& j : run["jobs"]) EXPECT_NE(j.value("status", ""), "success") << j.dump(2);
   }
+
+  // The README at the repo's root: the pipeline's path filter leaves nothing to plan, so no
+  // run is even created.
+  c.commit_file("README.md", "# infra\n\nA typo fixed.\n", "README typo");
+  auto readme = c.cli({"trigger", "push", "--json"});
+  ASSERT_EQ(readme.exit_code, 0) << readme.err;
+  EXPECT_TRUE(nlohmann::json::parse(readme.out)["runs"].empty()) << readme.out;
 
   // The "_envcommon" file the four apps with a database include by path
   // ("${dirname(find_in_parent_folders())}/_envcommon/postgres-app.hcl"): exactly those.
