@@ -1,7 +1,9 @@
 #include "agents/steps.hpp"
 
+#include <atomic>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "agents/job.hpp"
@@ -42,28 +44,55 @@ Result<core::Classifier> classifier_for(const std::vector<core::RuleSpec>& extra
   return made;
 }
 
-// The offer's pipeline, loaded, with its classifier; or the fatal outcome saying why not.
+// A pipeline snapshot decoded, with its classifier compiled.
+struct Compiled {
+  pipelines::Pipeline pipeline;
+  core::Classifier classifier;
+};
+
+std::atomic<std::uint64_t> compiled_count{0};
+
+// The offer's pipeline, loaded, with its classifier; or the fatal outcome saying why not. Every
+// attempt and resume of a run carries the same snapshot: it is decoded and compiled once per
+// agent process, cached by the SHA-256 of its file name and text (bounded: a full cache starts
+// over). A snapshot that does not load is not cached (its error is cheap to find again).
 struct Loaded {
-  std::optional<pipelines::Pipeline> pipeline;
-  std::optional<core::Classifier> classifier;
+  std::shared_ptr<const Compiled> compiled;
+  const pipelines::Pipeline* pipeline = nullptr;
+  const core::Classifier* classifier = nullptr;
   Outcome failure;
 };
 
 Loaded load(const wire::Offer& job) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const Compiled>> cache;
+  const std::string key = sha256_hex(job.pipeline_file + '\0' + job.pipeline_yaml);
   Loaded l;
-  auto loaded = pipelines::load_pipeline(job.pipeline_yaml, job.pipeline_file);
-  if (!loaded.pipeline) {
-    l.failure = agent_fatal(1, "agent.pipeline",
-                            loaded.diagnostics.empty() ? "" : loaded.diagnostics[0].str());
-    return l;
+  {
+    std::lock_guard lk(mu);
+    if (auto it = cache.find(key); it != cache.end()) l.compiled = it->second;
   }
-  auto classifier = classifier_for(pipelines::rule_specs(*loaded.pipeline));
-  if (!classifier) {
-    l.failure = agent_fatal(1, "agent.classify-rules", classifier.error());
-    return l;
+  if (!l.compiled) {
+    auto loaded = pipelines::load_pipeline(job.pipeline_yaml, job.pipeline_file);
+    if (!loaded.pipeline) {
+      l.failure = agent_fatal(1, "agent.pipeline",
+                              loaded.diagnostics.empty() ? "" : loaded.diagnostics[0].str());
+      return l;
+    }
+    auto classifier = classifier_for(pipelines::rule_specs(*loaded.pipeline));
+    if (!classifier) {
+      l.failure = agent_fatal(1, "agent.classify-rules", classifier.error());
+      return l;
+    }
+    l.compiled = std::make_shared<const Compiled>(
+        Compiled{std::move(*loaded.pipeline), std::move(*classifier)});
+    ++compiled_count;
+    std::lock_guard lk(mu);
+    if (cache.size() >= 64) cache.clear();
+    cache.emplace(key, l.compiled);
   }
-  l.pipeline = std::move(*loaded.pipeline);
-  l.classifier = *classifier;
+  l.pipeline = &l.compiled->pipeline;
+  l.classifier = &l.compiled->classifier;
   return l;
 }
 
@@ -94,6 +123,10 @@ Outcome judge(const core::Classifier& classifier, const pipelines::Step& step,
 }
 
 }  // namespace
+
+std::uint64_t compiled_snapshots() {
+  return compiled_count.load();
+}
 
 Outcome agent_fatal(int exit_code, std::string rule, std::string line) {
   return {exit_code, {core::Class::fatal, std::move(rule), std::move(line), 0, {}, {}}, false, {}};

@@ -51,6 +51,10 @@ struct Outcome {
   std::optional<wire::GuardReport> guard = std::nullopt;
 };
 
+// How many pipeline snapshots this agent process has decoded and compiled: each distinct
+// snapshot (a run's pipeline file and text) once, however many attempts of it run.
+std::uint64_t compiled_snapshots();
+
 // A fatal outcome of the agent's own making (rule "agent.*").
 Outcome agent_fatal(int exit_code, std::string rule, std::string line);
 

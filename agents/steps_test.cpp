@@ -193,5 +193,30 @@ TEST(RunSteps, FirstStepSkipsTheEarlierOnes) {
   EXPECT_EQ(o.verdict.cls, core::Class::success);
 }
 
+// Compile once: every attempt of a run carries the same pipeline snapshot; the agent decodes
+// it and compiles its rules the first time only. Another snapshot is compiled on its own.
+TEST(RunSteps, APipelineSnapshotIsDecodedAndCompiledOncePerProcess) {
+  const std::string unique = std::string(kTwoSteps) + "# snapshot " +
+                             std::to_string(reinterpret_cast<std::uintptr_t>(&unique)) + "\n";
+  const std::uint64_t before = compiled_snapshots();
+  for (int i = 0; i < 3; ++i) {
+    StepsRun r(unique);
+    r.runner.push({.output = {"ok\n"}});
+    r.runner.push({.output = {"done\n"}});
+    EXPECT_EQ(r.go().verdict.cls, core::Class::success);
+  }
+  EXPECT_EQ(compiled_snapshots(), before + 1);
+  StepsRun other(unique + "# another snapshot\n");
+  other.runner.push({.output = {"ok\n"}});
+  other.runner.push({.output = {"done\n"}});
+  other.go();
+  EXPECT_EQ(compiled_snapshots(), before + 2);
+  // One that does not load is refused each time, never cached as if it did.
+  StepsRun bad("version: 1\nname: x\nsteps: 7\n");
+  EXPECT_EQ(bad.go().verdict.rule, "agent.pipeline");
+  EXPECT_EQ(bad.go().verdict.rule, "agent.pipeline");
+  EXPECT_EQ(compiled_snapshots(), before + 2);
+}
+
 }  // namespace
 }  // namespace stackrun::agent
