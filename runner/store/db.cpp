@@ -38,8 +38,14 @@ Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
     fail(db, "prepare \"" + std::string(sql.substr(0, 60)) + "\"");
 }
 
+Stmt::Stmt(Db& owner, sqlite3* db, sqlite3_stmt* st, std::string sql)
+    : db_(db), st_(st), owner_(&owner), sql_(std::move(sql)) {}
+
 Stmt::~Stmt() {
-  sqlite3_finalize(st_);
+  if (owner_)
+    owner_->release(db_, st_, std::move(sql_));
+  else
+    sqlite3_finalize(st_);
 }
 
 Stmt& Stmt::bind(int i, std::int64_t v) {
@@ -102,10 +108,54 @@ Db::Db(const std::string& path, Options options) : path_(path), options_(options
   db_ = open();
 }
 
+Stmt Db::prepare(std::string_view sql) {
+  std::string text(sql);
+  sqlite3_stmt* st = nullptr;
+  {
+    std::lock_guard lk(cache_mu_);
+    if (auto it = idle_.find(text); it != idle_.end()) {
+      st = it->second;
+      idle_.erase(it);
+    }
+  }
+  if (!st) {
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &st, nullptr) != SQLITE_OK)
+      fail(db_, "prepare \"" + std::string(sql.substr(0, 60)) + "\"");
+    ++prepared_;
+  }
+  return Stmt(*this, db_, st, std::move(text));
+}
+
+void Db::release(sqlite3* conn, sqlite3_stmt* st, std::string sql) {
+  if (!st) return;
+  sqlite3_reset(st);  // its error, if any, was reported by the step that failed
+  sqlite3_clear_bindings(st);
+  std::lock_guard lk(cache_mu_);
+  if (conn != db_ || idle_.size() >= kMaxIdle) {
+    sqlite3_finalize(st);
+    return;
+  }
+  idle_.emplace(std::move(sql), st);
+}
+
+void Db::finalize_idle() {
+  std::lock_guard lk(cache_mu_);
+  for (auto& [sql, st] : idle_) sqlite3_finalize(st);
+  idle_.clear();
+}
+
 void Db::reopen() {
   sqlite3* fresh = open();  // throws, keeping the old connection, when it cannot
-  sqlite3_close(db_);
-  db_ = fresh;
+  sqlite3* old = nullptr;
+  {
+    std::lock_guard lk(cache_mu_);
+    for (auto& [sql, st] : idle_) sqlite3_finalize(st);
+    idle_.clear();
+    old = db_;
+    db_ = fresh;  // statements of `old` still in use are finalized when released
+  }
+  sqlite3_close(old);
 }
 
 sqlite3* Db::open() const {
@@ -152,6 +202,7 @@ sqlite3* Db::open() const {
 }
 
 Db::~Db() {
+  finalize_idle();
   sqlite3_close(db_);
 }
 
