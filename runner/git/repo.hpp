@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,5 +80,23 @@ Status fetch_all_refs(const std::string& url, const std::string& cache_dir,
 // written into `repo_dir` (no index), so many jobs may check out of one cache at once.
 Status checkout_commit(const std::string& repo_dir, std::string_view commit,
                        const std::string& dest_dir);
+
+// Writes a snapshot of `to` into `dest_dir` by touching only what differs from `from`, the
+// commit dest holds now (nullopt: dest is empty, so every file of `to` is written). The paths
+// are those where the two trees differ plus `also` (paths the caller found altered on disk; one
+// naming a directory of `to` adds every file under it). The cost follows the number of paths
+// and the directories on their way, not the size of the trees (same-id subtrees are skipped).
+// For each, whatever dest holds there is removed (file, symlink or directory), then `to`'s
+// blob is written when it has one: a regular file (0777 with git's exec bit, else 0666, less
+// the umask) or a symlink, its bytes exactly as committed (no eol or ident filters);
+// submodules are not written. Directories left empty are removed, as a fresh snapshot has
+// none. Returns every path removed or written, sorted, so the caller can refresh what it knows
+// of them. Contract: no directory of dest on the way to a path is a symlink the trees do not
+// hold (the caller verified dest). A path with an empty, ".", ".." or ".git" component is
+// refused; errors name the path or the commit.
+Result<std::vector<std::string>> update_checkout(const std::string& repo_dir,
+                                                 std::optional<std::string_view> from,
+                                                 std::string_view to, const std::string& dest_dir,
+                                                 const std::vector<std::string>& also);
 
 }  // namespace stackrun::git
