@@ -132,8 +132,8 @@ void finish_attempt(const wire::Offer& offer, const Outcome& out, Session& s, co
                     SlotLinks& links, const AgentOptions& o, const AgentDeps& d, bool late) {
   const std::string what = describe(offer);
   const bool drained = s.drain(o.timings.drain_limit);
-  std::error_code ec;
-  if (!o.keep_workspaces) fs::remove_all(workspace_of(o, offer.attempt_id), ec);
+  // The steps' processes are gone (run_steps waits for them): the workspace can be reused.
+  if (!o.keep_workspaces) d.workspaces.release(offer.repo_url, workspace_of(o, offer.attempt_id));
   if (s.fenced() && !late) {
     d.log(what + " was fenced; not reporting it");
     dir.remove();

@@ -285,7 +285,7 @@ void add_agent(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1'000, 120'000))
       ->capture_default_str();
   cmd->add_flag("--keep-workspaces", a->o.keep_workspaces,
-                "Do not delete job workspaces (debugging)");
+                "Leave each job's workspace where it ran, not reused (debugging)");
   cmd->add_option("--max-output", a->o.max_output,
                   "Output shipped per attempt, e.g. 128MiB; past it one \"output truncated\" "
                   "line (the end still decides the verdict)")
