@@ -18,13 +18,17 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using stackrun::bench::Clock;
+using stackrun::bench::env_int;
+using stackrun::bench::git;
+using stackrun::bench::ms_since;
 using stackrun::testing::run_command;
 using stackrun::testing::write_file;
 const std::string kBin = STACKRUN_BIN;
@@ -41,30 +45,6 @@ const std::vector<std::pair<std::string, std::string>> kLocations = {{"us-east-1
                                                                      {"eu-west-1", "blue"},
                                                                      {"eu-west-1", "green"},
                                                                      {"ap-southeast-2", "main"}};
-
-int env_int(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::atoi(v) : fallback;
-}
-
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-// git with no system or user configuration, so the machine's settings cannot change the repo;
-// no automatic gc either: with 20,000 loose objects it would start in the background after a
-// commit, load the machine during the measurement and race the removal of the temp dir.
-std::string git(const std::string& repo, std::vector<std::string> args) {
-  args.insert(args.begin(), {"git", "-C", repo, "-c", "gc.auto=0", "-c", "maintenance.auto=false"});
-  auto r = run_command(args, "", std::chrono::seconds(120),
-                       {{"GIT_CONFIG_NOSYSTEM", "1"}, {"GIT_CONFIG_GLOBAL", "/dev/null"}});
-  if (r.exit_code != 0) {
-    std::string line;
-    for (const auto& a : args) line += a + " ";
-    throw std::runtime_error(line + "failed: " + r.err);
-  }
-  return r.out;
-}
 
 std::string commit(const std::string& repo, const std::string& message) {
   git(repo, {"add", "-A"});

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.hpp"
 #include "runner/http/http.hpp"
 #include "runner/wire/cli_formats.hpp"
 #include "runner/wire/protocol.hpp"
@@ -45,10 +46,7 @@ long long wall_ns() {
       .count();
 }
 
-int env_int(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::atoi(v) : fallback;
-}
+using stackrun::bench::env_int;
 
 double median(std::vector<double> v) {
   if (v.empty()) return -1;
