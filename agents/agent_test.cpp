@@ -104,7 +104,7 @@ TEST(Agent, ProtocolMismatchOnClaimEndsTheAgentAndLogsTheServersText) {
   AgentHarness h;
   h.options.capacity = 2;
   const std::string text =
-      "agent speaks protocol 1, this server speaks protocol 2; run the same stackrun version on "
+      "agent speaks protocol 1, this server speaks protocol 3; run the same stackrun version on "
       "agents and server";
   h.server.push_claim(Offer::refused(400, text));
   h.start();  // no stop: the refusal alone must end it

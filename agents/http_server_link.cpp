@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "runner/wire/log_frames.hpp"
+
 namespace stackrun::agent {
 namespace {
 
@@ -20,9 +22,10 @@ HttpServerLink::HttpServerLink(std::string server_url, std::string token)
 
 template <class T, class Decode>
 LinkResult<T> HttpServerLink::post(const char* route, const std::string& body,
-                                   std::chrono::milliseconds timeout, Decode decode) {
+                                   std::chrono::milliseconds timeout, Decode decode,
+                                   const char* content_type) {
   const std::string path = std::string("/api/v1/agent/") + route;
-  auto r = client_.request("POST", path, body, timeout);
+  auto r = client_.request("POST", path, body, timeout, content_type);
   if (!r) return LinkResult<T>::unavailable(r.error());
   const int status = r->status;
   if (status == 200) {
@@ -69,7 +72,10 @@ LinkResult<wire::LeaseAnswer> HttpServerLink::heartbeat(const wire::AttemptRef& 
 }
 
 LinkResult<wire::LogAck> HttpServerLink::logs(const wire::LogBatch& batch) {
-  return post<wire::LogAck>("logs", wire::encode(batch), kRequestTimeout, wire::decode_log_ack);
+  // Framed, not JSON: the step's bytes go as they are (wire/log_frames.hpp).
+  wire::encode_frames(batch, log_body_);
+  return post<wire::LogAck>("logs", log_body_, kRequestTimeout, wire::decode_log_ack,
+                            wire::kLogFramesType);
 }
 
 LinkResult<wire::FinishAnswer> HttpServerLink::finish(const wire::FinishRequest& report) {

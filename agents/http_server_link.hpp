@@ -28,9 +28,10 @@ class HttpServerLink final : public ServerLink {
   // POSTs `body` to /api/v1/agent/<route> and sorts the answer; `decode` reads a 200 body.
   template <class T, class Decode>
   LinkResult<T> post(const char* route, const std::string& body, std::chrono::milliseconds timeout,
-                     Decode decode);
+                     Decode decode, const char* content_type = "application/json");
 
   http::Client client_;
+  std::string log_body_;  // reused: a batch is megabytes (see SpoolReader::buf_)
 };
 
 }  // namespace stackrun::agent

@@ -50,31 +50,6 @@ Result<long long> count_lines(int fd, std::uint64_t from, std::uint64_t to,
   return lines;
 }
 
-// Length of the valid UTF-8 sequence at s[i], or 0 if the bytes there are not one.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  std::size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size() || b(1) < lo || b(1) > hi) return 0;
-  for (std::size_t k = 2; k < n; ++k)
-    if ((b(k) & 0xC0) != 0x80) return 0;
-  return n;
-}
-
 }  // namespace
 
 Result<SpoolWriter> SpoolWriter::open(const std::string& path) {
@@ -170,27 +145,6 @@ std::size_t next_chunk(std::string_view data, std::size_t max_chunk, bool final)
   if (nl != std::string_view::npos) return nl + 1;
   if (data.size() > max_chunk) return std::max<std::size_t>(1, utf8_cut(data, max_chunk));
   return final ? data.size() : 0;
-}
-
-std::size_t encoded_size(std::string_view data) {
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < data.size();) {
-    const unsigned char c = static_cast<unsigned char>(data[i]);
-    if (c < 0x80) {
-      if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t')
-        n += 2;
-      else
-        n += c < 0x20 ? 6 : 1;
-      ++i;
-    } else if (const std::size_t len = utf8_sequence(data, i); len > 0) {
-      n += len;
-      i += len;
-    } else {
-      n += 3;  // U+FFFD
-      ++i;
-    }
-  }
-  return n;
 }
 
 std::string truncation_marker(std::uint64_t max_output, bool at_line_start) {

@@ -59,10 +59,6 @@ std::size_t utf8_cut(std::string_view s, std::size_t limit);
 // the line is not complete yet.
 std::size_t next_chunk(std::string_view data, std::size_t max_chunk, bool final);
 
-// An upper bound of the length of `data` as a JSON string body (without the quotes): escapes
-// take 2 or 6 bytes, an invalid UTF-8 byte becomes U+FFFD (3 bytes).
-std::size_t encoded_size(std::string_view data);
-
 // The line shipped in place of the output past the cap; starts with '\n' when the shipped
 // output does not end with one.
 std::string truncation_marker(std::uint64_t max_output, bool at_line_start);

@@ -16,8 +16,8 @@ namespace stackrun::agent {
 namespace {
 
 constexpr std::string_view kVersion = "stackrun-shipped 1";
-constexpr std::size_t kChunkJson = 40;           // {"seq":N,"data":""}, beside the data
-constexpr std::size_t kBatchJson = 128;          // {"attempt_id":N,"epoch":N,"chunks":[]}
+constexpr std::size_t kChunkFrame = 42;  // "<seq> <length>\n" before a chunk's bytes, at most
+constexpr std::size_t kBatchFrame = 80;  // "stackrun-log-batch 1 <attempt> <epoch> <n>\n"
 constexpr std::uint64_t kMinTail = 16ULL << 20;  // the least of the end kept past the cap
 constexpr std::uint64_t kBlock = 4096;           // holes are punched in whole blocks
 
@@ -148,7 +148,8 @@ void SpoolReader::build(bool ended) {
   const bool beyond_cap = avail > cap_left;
   const std::size_t want =
       static_cast<std::size_t>(std::min<std::uint64_t>({avail, cap_left, limits_.max_batch}));
-  std::string buf(want, '\0');
+  std::string& buf = buf_;
+  buf.resize(want);
   std::size_t got = 0;
   while (got < want) {
     const ssize_t n =
@@ -161,22 +162,28 @@ void SpoolReader::build(bool ended) {
   // Nothing more will follow these bytes: the output ended and they are its end, or the cap
   // cuts them.
   const bool final = (ended && got == avail) || (beyond_cap && got == cap_left);
-  std::size_t json = kBatchJson, pos = 0;
+  std::size_t body = kBatchFrame, pos = 0;
   std::uint64_t seq = static_cast<std::uint64_t>(state_.seq);
   std::vector<std::uint64_t> ends;
   while (pos < buf.size()) {
     const std::string_view rest = std::string_view(buf).substr(pos);
     const std::size_t n = next_chunk(rest, limits_.max_chunk, final);
     if (n == 0) break;
-    const std::size_t cost = encoded_size(rest.substr(0, n)) + kChunkJson;
-    if (!batch_.chunks.empty() && json + cost > limits_.max_batch_json) break;
-    json += cost;
-    batch_.chunks.push_back({static_cast<std::int64_t>(seq++), buf.substr(pos, n)});
+    const std::size_t cost = n + kChunkFrame;
+    if (!batch_.chunks.empty() && body + cost > limits_.max_batch_body) break;
+    body += cost;
+    std::string data;
+    if (!spare_.empty()) {
+      data = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    data.assign(rest.data(), n);
+    batch_.chunks.push_back({static_cast<std::int64_t>(seq++), std::move(data)});
     pos += n;
     ends.push_back(state_.offset + pos);
   }
   const bool at_cap = state_.offset + pos >= limits_.max_output && beyond_cap;
-  if (at_cap && json + kChunkJson + 256 <= limits_.max_batch_json) {
+  if (at_cap && body + kChunkFrame + 256 <= limits_.max_batch_body) {
     batch_.chunks.push_back({static_cast<std::int64_t>(seq), marker()});
     ends.push_back(kMarkerEnd);
   }
@@ -204,6 +211,11 @@ void SpoolReader::answered(std::size_t stored) {
     ++state_.seq;
   }
   state_.inflight.clear();
+  for (auto& c : batch_.chunks) {
+    if (spare_.size() >= 64) break;
+    c.data.clear();
+    spare_.push_back(std::move(c.data));
+  }
   batch_.chunks.clear();
   persist();
 }

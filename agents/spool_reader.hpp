@@ -1,6 +1,6 @@
 #pragma once
 // Shipping one attempt's spool (spool.hpp) to the server as numbered log chunks: many lines
-// per chunk, a long line split, a batch bounded by its JSON size, and past the per-attempt
+// per chunk, a long line split, a batch bounded by its body's size, and past the per-attempt
 // output cap one marker line and nothing more. The reader keeps at most one batch in memory
 // (the one in flight, resent as is until the server answers), whatever the output's size.
 // Its position is persisted (ShipState) so that an agent restarted on the same work dir goes on
@@ -20,9 +20,9 @@ namespace stackrun::agent {
 struct ShipLimits {
   std::size_t max_chunk = 256 * 1024;   // one chunk's bytes (the server refuses over 512 KiB)
   std::size_t max_batch = 1024 * 1024;  // spool bytes read for one batch
-  // A batch's JSON stays under this (the server's body limit is 4 MiB): escapes of control
-  // characters take up to 6 bytes, so bytes read are not bytes sent.
-  std::size_t max_batch_json = 3 * 1024 * 1024 + 512 * 1024;
+  // A batch's body stays under this (the server's body limit is 4 MiB). Batches go as log
+  // frames (wire/log_frames.hpp): the bytes as they are plus a short header per chunk.
+  std::size_t max_batch_body = 3 * 1024 * 1024 + 512 * 1024;
   std::uint64_t max_output = 128ULL << 20;  // spool bytes shipped per attempt
 };
 
@@ -89,8 +89,12 @@ class SpoolReader {
   ShipLimits limits_;
   ShipState state_;
   int fd_ = -1;
-  wire::LogBatch batch_;        // the batch in flight (chunks empty: none)
-  std::uint64_t released_ = 0;  // the spool is a hole up to here (past max_output)
+  wire::LogBatch batch_;  // the batch in flight (chunks empty: none)
+  // Kept between batches: a fresh megabyte per batch costs more in page faults (the allocator
+  // maps and unmaps blocks this large) than the copying it holds.
+  std::string buf_;                 // the spool bytes read for the next batch
+  std::vector<std::string> spare_;  // chunk strings of answered batches, emptied, for reuse
+  std::uint64_t released_ = 0;      // the spool is a hole up to here (past max_output)
   bool punch_failed_ = false;
 };
 

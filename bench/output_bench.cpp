@@ -35,6 +35,7 @@
 
 #include "runner/http/http.hpp"
 #include "runner/wire/cli_formats.hpp"
+#include "runner/wire/log_frames.hpp"
 #include "runner/wire/protocol.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -216,11 +217,12 @@ Stored read_stored(const Up& u, long long run) {
   long long after = 0;
   const auto t0 = Clock::now();
   for (int page = 0; page < 1'000'000; ++page) {  // bounded: each page holds >= 1 chunk
-    auto r = op.request(
-        "GET", "/api/v1/runs/" + std::to_string(run) + "/logs?after=" + std::to_string(after), "",
-        seconds(60));
+    auto r = op.request("GET",
+                        "/api/v1/runs/" + std::to_string(run) +
+                            "/logs?format=frames&after=" + std::to_string(after),
+                        "", seconds(60));
     if (!r || r->status != 200) throw std::runtime_error("logs page failed");
-    auto p = stackrun::wire::decode_log_page(r->body);
+    auto p = stackrun::wire::decode_page_frames(r->body);  // as `stackrun logs` reads it
     if (!p) throw std::runtime_error("logs page: " + p.error());
     ++s.pages;
     for (const auto& c : p->chunks) {

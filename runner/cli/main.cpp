@@ -1,5 +1,7 @@
 // stackrun: composition root. Parses flags, dispatches to a subcommand, maps failures to exit
 // codes. Exceptions reaching here mean "cannot continue": message on stderr, exit 70.
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
@@ -7,6 +9,13 @@
 #include "runner/cli/commands.hpp"
 
 int main(int argc, char** argv) {
+  // Log output moves in megabyte buffers (a batch, a page, a response). glibc's defaults map
+  // such blocks fresh and give freed memory back at once, so every buffer paid its page faults
+  // again: on this product's 2-core VM that was most of the CPU of `logs -f` and of the agent's
+  // shipping (docs/performance.md). Blocks under 8 MiB come from the heap, and up to 16 MiB of
+  // freed heap is kept for reuse, bounded by what a process held at its peak.
+  mallopt(M_MMAP_THRESHOLD, 8 << 20);
+  mallopt(M_TRIM_THRESHOLD, 16 << 20);
   CLI::App app{"stackrun: CI runner and job orchestrator for Terragrunt/Terraform stacks"};
   app.set_version_flag("--version", std::string("stackrun ") + STACKRUN_VERSION);
   app.require_subcommand(1);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "runner/wire/log_frames.hpp"
+
 namespace stackrun::client {
 namespace {
 
@@ -134,10 +136,11 @@ ApiResult<wire::RunDetail> OperatorClient::show_run(wire::Id run) {
 ApiResult<wire::LogPage> OperatorClient::log_page(wire::Id run, wire::Id after,
                                                   const std::string& stack, wire::Millis wait_ms) {
   std::string path = "/runs/" + std::to_string(run) + "/logs?after=" + std::to_string(after) +
-                     "&wait_ms=" + std::to_string(wait_ms);
+                     "&wait_ms=" + std::to_string(wait_ms) + "&format=frames";
   if (!stack.empty()) path += "&stack=" + url_encode(stack);
-  // The server may hold the request for wait_ms: the timeout must outlast it.
-  return call("GET", path, "", wire::decode_log_page, milliseconds(wait_ms + 15'000));
+  // The server may hold the request for wait_ms: the timeout must outlast it. Frames: a page
+  // is megabytes of output, read as it is rather than unescaped from JSON.
+  return call("GET", path, "", wire::decode_page_frames, milliseconds(wait_ms + 15'000));
 }
 
 ApiResult<wire::TriggerAnswer> OperatorClient::trigger(const wire::TriggerRequest& request) {

@@ -54,8 +54,8 @@ class OperatorClientTest : public ::testing::Test {
   std::chrono::steady_clock::time_point now_{};
 };
 
-const std::string kPage = R"({"chunks":[{"id":5,"stack":"grafana","stream":"out","data":"x\n"}],)"
-                          R"("next":5,"done":true,"status":"success"})";
+// A page as log frames, as `stackrun logs` asks for it.
+const std::string kPage = "stackrun-log-page 1 5 1 success 1\n5 out 7 2\ngrafanax\n";
 
 TEST_F(OperatorClientTest, LogPageSendsItsQueryWithTheStackEncoded) {
   auto c = client({{200, kPage}});
@@ -65,8 +65,9 @@ TEST_F(OperatorClientTest, LogPageSendsItsQueryWithTheStackEncoded) {
   EXPECT_TRUE(page->done);
   ASSERT_EQ(sent_.size(), 1u);
   EXPECT_EQ(sent_[0].method, "GET");
-  EXPECT_EQ(sent_[0].path,
-            "/api/v1/runs/10/logs?after=4&wait_ms=15000&stack=apps%2Fgrafana%20%26%20co");
+  EXPECT_EQ(
+      sent_[0].path,
+      "/api/v1/runs/10/logs?after=4&wait_ms=15000&format=frames&stack=apps%2Fgrafana%20%26%20co");
   EXPECT_GT(sent_[0].timeout, milliseconds(15'000));  // outlasts the server's wait
 }
 

@@ -1,5 +1,7 @@
 #include "runner/client/terminal_text.hpp"
 
+#include "runner/core/utf8.hpp"
+
 namespace stackrun::client {
 namespace {
 
@@ -25,8 +27,18 @@ void caret(std::string& out, unsigned char c) {
 
 std::string terminal_safe(std::string_view text, bool keep_colour, bool keep_newlines) {
   std::string out;
-  out.reserve(text.size());
+  out.reserve(text.size() + text.size() / 8);
   for (std::size_t i = 0; i < text.size(); ++i) {
+    // Printable ASCII, the bulk of any log, goes in runs.
+    std::size_t run = i;
+    while (run < text.size() && static_cast<unsigned char>(text[run]) >= 0x20 &&
+           static_cast<unsigned char>(text[run]) < 0x7f)
+      ++run;
+    if (run > i) {
+      out.append(text.substr(i, run - i));
+      i = run;
+      if (i == text.size()) break;
+    }
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == '\t' || (c == '\n' && keep_newlines)) {
       out += static_cast<char>(c);
@@ -39,9 +51,11 @@ std::string terminal_safe(std::string_view text, bool keep_colour, bool keep_new
       }
     } else if (c < 0x20 || c == 0x7f) {
       caret(out, c);
-    } else if (c == 0xc2 && i + 1 < text.size() &&
-               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+    } else if (const std::size_t n = core::utf8_sequence(text, i); n == 0) {
+      // Not UTF-8 (a lone byte 0x9B is CSI to a terminal in an 8-bit locale): the replacement
+      // character, as a JSON page would show it.
+      out += "\xEF\xBF\xBD";
+    } else if (c == 0xc2 && static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
       // A C1 control in UTF-8 (U+0080..U+009F): some terminals act on U+009B like ESC [.
       static const char* hex = "0123456789ABCDEF";
       const auto low = static_cast<unsigned char>(text[i + 1]);
@@ -51,7 +65,8 @@ std::string terminal_safe(std::string_view text, bool keep_colour, bool keep_new
       out += '>';
       ++i;
     } else {
-      out += static_cast<char>(c);
+      out.append(text.substr(i, n));
+      i += n - 1;
     }
   }
   return out;

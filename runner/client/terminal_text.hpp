@@ -11,8 +11,9 @@ namespace stackrun::client {
 
 // `text` with control characters made visible (tab and, when `keep_newlines`, '\n' kept) and
 // SGR colour sequences dropped, or kept as they are when `keep_colour`. Any other escape
-// sequence is shown, not interpreted. Bytes that are not control characters pass unchanged
-// (invalid UTF-8 included: the terminal shows it as it likes, it cannot act on it).
+// sequence is shown, not interpreted. Bytes that are not UTF-8 become U+FFFD (log frames carry
+// the step's bytes as they are, and a lone byte 0x9B is CSI to a terminal in an 8-bit locale);
+// everything else passes unchanged.
 std::string terminal_safe(std::string_view text, bool keep_colour = false,
                           bool keep_newlines = false);
 

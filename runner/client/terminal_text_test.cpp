@@ -33,6 +33,17 @@ TEST(TerminalSafe, Table) {
        "2J",
        false, false, "x<U+009B>2J"},
       {"other UTF-8 passes", "caf\xc3\xa9 \xe2\x94\x82", false, false, "caf\xc3\xa9 \xe2\x94\x82"},
+      {"4-byte UTF-8 passes", "ok \xf0\x9f\x9a\x80", false, false, "ok \xf0\x9f\x9a\x80"},
+      {"a lone 8-bit CSI byte is replaced",
+       "x\x9b"
+       "2J",
+       false, false,
+       "x\xef\xbf\xbd"
+       "2J"},
+      {"invalid bytes replaced one by one", "a\xff\xfe", false, false, "a\xef\xbf\xbd\xef\xbf\xbd"},
+      {"a cut sequence is replaced", "caf\xc3", false, false, "caf\xef\xbf\xbd"},
+      {"overlong and surrogate forms are replaced", "\xc0\xaf\xed\xa0\x80", false, false,
+       "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
       {"an over-long SGR is not colour", "\x1b[" + std::string(100, '1') + "m", true, false,
        "^[[" + std::string(100, '1') + "m"},
   };

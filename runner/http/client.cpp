@@ -103,7 +103,8 @@ void Client::set_interrupt(std::shared_ptr<Interrupt> interrupt) {
 }
 
 Result<ClientResponse> Client::request(const std::string& method, const std::string& path,
-                                       const std::string& body, std::chrono::milliseconds timeout) {
+                                       const std::string& body, std::chrono::milliseconds timeout,
+                                       const std::string& content_type) {
   CURL* curl = static_cast<CURL*>(curl_);
   const std::string url = base_url_ + path;
   const std::string what = method + " " + url + ": ";
@@ -121,7 +122,7 @@ Result<ClientResponse> Client::request(const std::string& method, const std::str
       // sending bodies over 1 KiB; our server never sends it.
       add_header(headers, "Expect:") &&
       // Body-less POST: drop curl's default form Content-Type rather than lie.
-      add_header(headers, body.empty() ? "Content-Type:" : "Content-Type: application/json") &&
+      add_header(headers, body.empty() ? "Content-Type:" : "Content-Type: " + content_type) &&
       (token_.empty() || add_header(headers, "Authorization: Bearer " + token_));
   for (const auto& line : extra_headers_) headers_ok = headers_ok && add_header(headers, line);
   if (!headers_ok) return Result<ClientResponse>::fail(what + "out of memory building headers");
@@ -155,9 +156,10 @@ Result<ClientResponse> Client::request(const std::string& method, const std::str
     set(CURLOPT_NOBODY, 1L);
   } else {
     if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
-      // COPYPOSTFIELDS sends "Content-Length: 0" for an empty body, which servers expect.
+      // The size is always set, so an empty body sends "Content-Length: 0", which servers
+      // expect. Not copied: `body` outlives the transfer (a log batch is megabytes).
       set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-      set(CURLOPT_COPYPOSTFIELDS, body.c_str());
+      set(CURLOPT_POSTFIELDS, body.c_str());
     }
     if (method != "POST") set(CURLOPT_CUSTOMREQUEST, method.c_str());
   }

@@ -167,13 +167,15 @@ class Client {
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
-  // Sends `method base_url+path` with a JSON body (may be empty) and returns status + body,
+  // Sends `method base_url+path` with a body (may be empty) of `content_type` (JSON unless
+  // said otherwise) and returns status + body,
   // whatever the status. Fails only on transport errors (connection refused, timeout), e.g.
   // "GET http://127.0.0.1:1234/api/v1/x: <curl's reason>", or ".../x: interrupted" once the
   // Interrupt fired. `timeout` bounds the whole exchange.
   Result<ClientResponse> request(const std::string& method, const std::string& path,
                                  const std::string& body = "",
-                                 std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                                 const std::string& content_type = "application/json");
   // Later requests obey `interrupt` (null: none). Call between requests; the Client keeps a
   // reference.
   void set_interrupt(std::shared_ptr<Interrupt> interrupt);

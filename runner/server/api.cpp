@@ -5,6 +5,7 @@
 
 #include "runner/server/api_internal.hpp"
 #include "runner/server/tokens.hpp"
+#include "runner/wire/log_frames.hpp"
 
 namespace stackrun::server {
 namespace {
@@ -215,11 +216,19 @@ std::optional<wire::LogPage> Api::log_page(Id run, Id after, const std::string& 
   return page;
 }
 
-void Api::park_follower(Id run, Id after, std::string stack, Millis wait_ms,
+http::Response page_response(const wire::LogPage& page, bool frames) {
+  if (!frames) return json_response(200, wire::encode(page));
+  http::Response r;
+  r.content_type = wire::kLogFramesType;
+  r.body = wire::encode_frames(page);
+  return r;
+}
+
+void Api::park_follower(Id run, Id after, std::string stack, bool frames, Millis wait_ms,
                         std::shared_ptr<const std::atomic<bool>> closed, http::Reply reply) {
   const auto id = next_waiter_++;
-  followers_.emplace(id,
-                     Follower{run, after, std::move(stack), std::move(closed), std::move(reply)});
+  followers_.emplace(
+      id, Follower{run, after, std::move(stack), frames, std::move(closed), std::move(reply)});
   auto weak = weak_from_this();
   http.after(std::chrono::milliseconds(wait_ms), [weak, id] {
     auto self = weak.lock();
@@ -229,7 +238,7 @@ void Api::park_follower(Id run, Id after, std::string stack, Millis wait_ms,
     Follower f = std::move(it->second);
     self->followers_.erase(it);
     self->guarded(f.reply, [&] {
-      f.reply(json_response(200, wire::encode(*self->log_page(f.run, f.after, f.stack, true))));
+      f.reply(page_response(*self->log_page(f.run, f.after, f.stack, true), f.frames));
     });
   });
 }
@@ -246,7 +255,7 @@ void Api::wake_followers(const std::set<Id>& runs) {
       continue;
     }
     if (auto page = log_page(f.run, f.after, f.stack, false)) {
-      f.reply(json_response(200, wire::encode(*page)));
+      f.reply(page_response(*page, f.frames));
       it = followers_.erase(it);
     } else {
       ++it;

@@ -1,6 +1,7 @@
 // Agent routes: claim (an offer, long-polled), start (confirm the offer), heartbeat, logs,
 // finish. Every request names its protocol version; an agent acts only on its own attempts.
 #include "runner/server/api_internal.hpp"
+#include "runner/wire/log_frames.hpp"
 
 namespace stackrun::server {
 namespace {
@@ -67,7 +68,10 @@ void Api::logs(const http::Request& req, const http::Reply& reply) {
   guarded(reply, [&] {
     auto a = agent(req, reply);
     if (!a) return;
-    auto batch = decoded(wire::decode_log_batch(req.body), reply);
+    // Agents send frames (wire/log_frames.hpp); JSON is still read (tests, scripts).
+    const bool frames = req.header("content-type").rfind(wire::kLogFramesType, 0) == 0;
+    auto batch = decoded(
+        frames ? wire::decode_batch_frames(req.body) : wire::decode_log_batch(req.body), reply);
     if (!batch) return;
     // A stored chunk is never larger than this, so a log page stays within its byte budget.
     for (const auto& c : batch->chunks)

@@ -14,6 +14,8 @@
 namespace stackrun::server {
 
 http::Response json_response(int status, std::string body);
+// A log page, as JSON or (`frames`: ?format=frames) as log frames (wire/log_frames.hpp).
+http::Response page_response(const wire::LogPage& page, bool frames);
 http::Response error_response(int status, const std::string& message);
 // 200 with `ok_body`, or the error status an outcome means (409 fenced, 403, 404).
 http::Response outcome_response(Outcome o, std::string ok_body);
@@ -65,7 +67,7 @@ class Api : public std::enable_shared_from_this<Api> {
   // --- waits (api.cpp)
   void park_claim(store::AgentRow agent, Millis wait_ms,
                   std::shared_ptr<const std::atomic<bool>> closed, http::Reply reply);
-  void park_follower(Id run, Id after, std::string stack, Millis wait_ms,
+  void park_follower(Id run, Id after, std::string stack, bool frames, Millis wait_ms,
                      std::shared_ptr<const std::atomic<bool>> closed, http::Reply reply);
   // The log page after `after`, or nullopt when there is nothing new and the run goes on.
   std::optional<wire::LogPage> log_page(Id run, Id after, const std::string& stack,
@@ -94,6 +96,7 @@ class Api : public std::enable_shared_from_this<Api> {
   struct Follower {
     Id run = 0, after = 0;
     std::string stack;
+    bool frames = false;  // answer in log frames, not JSON
     std::shared_ptr<const std::atomic<bool>> closed;
     http::Reply reply;
   };

@@ -5,6 +5,7 @@
 #include "runner/http/http_test_support.hpp"
 #include "runner/server/api.hpp"
 #include "runner/server/tokens.hpp"
+#include "runner/wire/log_frames.hpp"
 #include "runner/wire/protocol.hpp"
 #include "tests/support/fake_repo.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -85,6 +86,14 @@ struct LogServer {
     if (body) *body = r->body;
     return r->status;
   }
+  // POSTs `body` as log frames (what agents send).
+  int send_frames(const std::string& body, std::string* answer = nullptr) {
+    auto r = agent()->request("POST", "/api/v1/agent/logs", body, std::chrono::seconds(30),
+                              wire::kLogFramesType);
+    EXPECT_TRUE(r) << http::test_support::outcome(r);
+    if (answer) *answer = r->body;
+    return r->status;
+  }
   void finish(const wire::AttemptRef& ref) {
     wire::FinishRequest fin;
     fin.attempt_id = ref.attempt_id;
@@ -92,6 +101,13 @@ struct LogServer {
     fin.verdict.cls = core::Class::success;
     fin.verdict.rule = "exit:0";
     ASSERT_EQ(agent()->request("POST", "/api/v1/agent/finish", wire::encode(fin))->status, 200);
+  }
+  // GET a page with ?format=<format>: {status, body, content type is not checked}.
+  std::pair<int, std::string> raw_page(Id run, Id after, const std::string& format) {
+    auto r = op()->request("GET", "/api/v1/runs/" + std::to_string(run) +
+                                      "/logs?after=" + std::to_string(after) + "&format=" + format);
+    EXPECT_TRUE(r) << http::test_support::outcome(r);
+    return {r->status, r->body};
   }
   wire::LogPage page(Id run, Id after) {
     auto r = op()->request(
@@ -157,6 +173,52 @@ TEST(ApiLogs, APageHoldsAtMostItsByteBudgetAndIsNotDoneUntilTheLast) {
   EXPECT_GE(pages, 2);  // 2.4 MB cannot come in fewer than three 1 MiB pages
   ASSERT_EQ(all.size(), 6 * chunk);
   for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(all[i * chunk], static_cast<char>('a' + i));
+}
+
+// Frames carry the step's bytes as they are, both ways: what JSON would escape or replace
+// (control characters, a NUL, invalid UTF-8) comes back byte for byte.
+TEST(ApiLogs, FramesGoInAndComeOutByteForByte) {
+  LogServer s;
+  const auto [run, ref] = s.started();
+  const std::string raw("\x1b[1mbold\x00\xff\xfe \"q\" \\\n", 19);
+  const std::string second = "Apply complete!\n";
+  std::string answer;
+  ASSERT_EQ(s.send_frames(wire::encode_frames(
+                              wire::LogBatch{ref.attempt_id, ref.epoch, {{0, raw}, {1, second}}}),
+                          &answer),
+            200);
+  EXPECT_EQ(wire::decode_log_ack(answer)->acked, 2);
+  s.finish(ref);
+  const auto [status, body] = s.raw_page(run, 0, "frames");
+  ASSERT_EQ(status, 200);
+  auto p = wire::decode_page_frames(body);
+  ASSERT_TRUE(p) << p.error();
+  EXPECT_TRUE(p->done);
+  std::string out;
+  for (const auto& c : p->chunks)
+    if (c.stream == "out") out += c.data;
+  EXPECT_EQ(out, raw + second);
+  // The same chunks as JSON: the invalid bytes replaced, the rest equal.
+  std::string json_out;
+  for (const auto& c : s.page(run, 0).chunks)
+    if (c.stream == "out") json_out += c.data;
+  EXPECT_EQ(json_out.find("\xff"), std::string::npos);
+  EXPECT_NE(json_out.find("Apply complete!"), std::string::npos);
+}
+
+TEST(ApiLogs, MalformedFramesAre400AndStoreNothing) {
+  LogServer s;
+  const auto [run, ref] = s.started();
+  std::string body = wire::encode_frames(
+      wire::LogBatch{ref.attempt_id, ref.epoch, {{0, "first\n"}, {1, "second\n"}}});
+  body.pop_back();  // the last frame is one byte short
+  std::string answer;
+  EXPECT_EQ(s.send_frames(body, &answer), 400);
+  EXPECT_EQ(wire::error_text(answer), "log frames: frame 2: 7 bytes announced, 6 left");
+  const auto [status, text] = s.raw_page(run, 0, "yaml");
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(wire::error_text(text), "format: expected json or frames, not \"yaml\"");
+  for (const auto& c : s.page(run, 0).chunks) EXPECT_NE(c.stream, "out");
 }
 
 }  // namespace

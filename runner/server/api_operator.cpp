@@ -130,12 +130,16 @@ void Api::run_logs(const http::Request& req, http::Reply reply) {
     if (!wait) return;
     if (!store.run(*id)) return reply(error_response(404, "no run " + std::to_string(*id)));
     const std::string stack = query(req, "stack", "");
+    const std::string format = query(req, "format", "json");
+    if (format != "json" && format != "frames")
+      return reply(error_response(400, "format: expected json or frames, not \"" + format + "\""));
+    const bool frames = format == "frames";
     const Millis wait_ms = std::min<Millis>(*wait, options.max_wait_ms);
     if (auto page = log_page(*id, *after, stack, wait_ms == 0)) {
-      reply(json_response(200, wire::encode(*page)));
+      reply(page_response(*page, frames));
       return;
     }
-    park_follower(*id, *after, stack, wait_ms, req.peer_closed, std::move(reply));
+    park_follower(*id, *after, stack, frames, wait_ms, req.peer_closed, std::move(reply));
   });
 }
 

@@ -114,14 +114,14 @@ TEST(Api, AgentRequestsNameTheirProtocolVersion) {
   ASSERT_TRUE(none);
   EXPECT_EQ(none->status, 400);
   EXPECT_EQ(wire::error_text(none->body),
-            "missing Stackrun-Protocol header: this server speaks protocol 2; run the same "
+            "missing Stackrun-Protocol header: this server speaks protocol 3; run the same "
             "stackrun version on "
             "agents and server");
   auto old = c.agent(c.agent_token, false);
   old->set_header("Stackrun-Protocol", "1");
   auto v1 = claim(*old, 0);
   EXPECT_EQ(wire::error_text(v1->body),
-            "agent speaks protocol 1, this server speaks protocol 2; run the same stackrun version "
+            "agent speaks protocol 1, this server speaks protocol 3; run the same stackrun version "
             "on agents and "
             "server");
   auto ok = claim(*c.agent(c.agent_token), 0);
@@ -337,7 +337,7 @@ TEST(Api, RefusedRequestsAreAnsweredBeforeTheirBodyIsSent) {
       {"/api/v1/agents", "", 60 << 10, four_mib_status,
        "missing or unknown API token (see client.json written by `stackrun up`)"},
       {"/api/v1/agent/claim", agent, 1000, "HTTP/1.1 400 Bad Request",
-       "missing Stackrun-Protocol header: this server speaks protocol 2; run the same stackrun "
+       "missing Stackrun-Protocol header: this server speaks protocol 3; run the same stackrun "
        "version on agents and server"},
       {"/api/v1/nope", agent + v2, 4 << 20, "HTTP/1.1 404 Not Found",
        "no route for POST /api/v1/nope"},

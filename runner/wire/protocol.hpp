@@ -27,7 +27,9 @@ using Id = std::int64_t;
 using Millis = std::int64_t;  // ms since the Unix epoch, or a duration in ms where named *_ms
 
 // Version 2: a claim answers an offer that the agent must confirm with /agent/start.
-inline constexpr int kProtocolVersion = 2;
+// Version 3: agents send log batches as frames (log_frames.hpp), which a version 2 server
+// cannot read.
+inline constexpr int kProtocolVersion = 3;
 // Every agent request carries this header with kProtocolVersion; the server refuses any other
 // value with 400 and a message naming both versions.
 inline constexpr const char* kProtocolHeader = "Stackrun-Protocol";

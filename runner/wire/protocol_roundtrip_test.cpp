@@ -213,7 +213,7 @@ TEST(WireRoundTrip, InvalidUtf8IsReplaced) {
 
 TEST(WireEncode, CompactInStructOrder) {
   EXPECT_EQ(encode(samples::claim()), R"({"wait_ms":5000,"labels":"os=linux,big"})");
-  EXPECT_EQ(encode(Health{}), R"({"ok":true,"protocol":2})");
+  EXPECT_EQ(encode(Health{}), R"({"ok":true,"protocol":3})");
   EXPECT_EQ(encode(TriggerAnswer{}), R"({"runs":[]})");
   EXPECT_EQ(encode(samples::cancel_answer()), R"({"status":"cancelled","already_finished":true})");
 }

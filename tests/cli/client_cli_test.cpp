@@ -72,8 +72,9 @@ TEST(ClientCli, LogsAgainstAPortNothingListensOnExitsFour) {
   auto r = cli({"logs", "7", "--server", kNowhere, "--token", "t", "--stack", "a b"});
   EXPECT_EQ(r.exit_code, 4) << r.err;
   // The stack is URL-encoded in the request the error names.
-  EXPECT_TRUE(starts_with(r.err, "stackrun logs: GET " + kNowhere +
-                                     "/api/v1/runs/7/logs?after=0&wait_ms=0&stack=a%20b: "))
+  EXPECT_TRUE(
+      starts_with(r.err, "stackrun logs: GET " + kNowhere +
+                             "/api/v1/runs/7/logs?after=0&wait_ms=0&format=frames&stack=a%20b: "))
       << r.err;
   EXPECT_EQ(r.out, "");
 }

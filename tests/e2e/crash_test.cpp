@@ -21,6 +21,7 @@
 #include <tuple>
 
 #include "runner/http/http.hpp"
+#include "runner/wire/protocol.hpp"
 #include "tests/e2e/harness.hpp"
 
 namespace stackrun::e2e {
@@ -156,7 +157,7 @@ class HandAgent {
     if (!r || r->status != 200) throw std::runtime_error("cannot register agent " + name);
     client_ =
         std::make_unique<http::Client>(c.server_url(), json::parse(r->body).value("token", ""));
-    client_->set_header("Stackrun-Protocol", "2");
+    client_->set_header("Stackrun-Protocol", std::to_string(wire::kProtocolVersion));
   }
   // POST /api/v1/agent/<route>: {status, parsed body (null when empty)}.
   std::pair<int, json> post(const std::string& route, const json& body) {
