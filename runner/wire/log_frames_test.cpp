@@ -7,8 +7,12 @@ namespace {
 
 LogBatch sample_batch() {
   // Bytes JSON would escape, a NUL, a line without its end, an empty chunk.
-  return {12, 3, {{0, "Apply complete!\n"}, {1, std::string("\x1b[31mred\x00\"\\\n", 13)},
-                  {2, ""}, {3, "partial"}}};
+  return {12,
+          3,
+          {{0, "Apply complete!\n"},
+           {1, std::string("\x1b[31mred\x00\"\\\n", 13)},
+           {2, ""},
+           {3, "partial"}}};
 }
 
 LogPage sample_page() {
@@ -55,7 +59,8 @@ TEST(LogFrames, AnythingButTheExactShapeIsRefusedNamingWhere) {
       {good.substr(0, good.size() - 1), "log frames: frame 2: 3 bytes announced, 2 left"},
       {good + "x", "log frames: 1 bytes after the last frame"},
       {"stackrun-log-batch 1 5 1 1\n0 3", "log frames: frame 1: no header line"},
-      {"stackrun-log-batch 1 5 1 1\n0 3x\nabc", "log frames: frame 1: length is not a count: \"3x\""},
+      {"stackrun-log-batch 1 5 1 1\n0 3x\nabc",
+       "log frames: frame 1: length is not a count: \"3x\""},
   };
   for (const Case& c : cases) {
     auto r = decode_batch_frames(c.body);
@@ -70,8 +75,7 @@ TEST(LogFrames, APageWithABadStreamOrStatusIsRefused) {
     std::string body, error;
   };
   const Case cases[] = {
-      {"stackrun-log-page 1 0 0 nope 0\n",
-       "log page frames: header: bad done or status \"nope\""},
+      {"stackrun-log-page 1 0 0 nope 0\n", "log page frames: header: bad done or status \"nope\""},
       {"stackrun-log-page 1 0 2 running 0\n",
        "log page frames: header: bad done or status \"running\""},
       {"stackrun-log-page 1 1 0 running 1\n1 err 0 1\nx",
