@@ -175,15 +175,17 @@ TEST_F(WorkspaceReuseTest, TheJournalUndoesWhatAJobDidWithoutAWalk) {
      " && ln -s " +
      outside.string() +
      "/dir stacks/e && chmod -x run.sh"
-     " && chmod 700 stacks/d && rm docs && mkdir docs");
+     " && chmod 700 stacks/d && rm docs && mkdir docs"
+     " && mkdir -p stacks/b/.git/refs && echo ref > stacks/b/.git/HEAD");  // a step's `git init`
   reuse(maker, "1", "2", c1_);
   EXPECT_EQ(slurp(outside / "victim"), "victim\n");
   EXPECT_EQ(slurp(outside / "dir/kept"), "kept\n");
   EXPECT_EQ(inode(ws("2") + "/stacks/b/terragrunt.hcl"), untouched);
   const auto n = maker.counts();
   EXPECT_EQ(n.journaled, 1u);
-  // .terragrunt-cache, tfplan, stacks/c's file, main.tf, stacks/e, run.sh, stacks/d, docs
-  EXPECT_EQ(n.reported, 8u);
+  // .terragrunt-cache, tfplan, stacks/c's file, main.tf, stacks/e, run.sh, stacks/d, docs,
+  // stacks/b/.git
+  EXPECT_EQ(n.reported, 9u);
 
   // A second job on the tree the journal settled: still vouched for.
   sh("cd " + ws("2") + " && echo again > tfplan");
