@@ -1,11 +1,9 @@
 #include "agents/workspace.hpp"
 
-#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
-#include <string_view>
 
 #include "agents/saved_plan.hpp"
 #include "agents/workspace_state.hpp"
@@ -18,16 +16,6 @@ namespace fs = std::filesystem;
 
 std::string state_of(const std::string& tree) {
   return tree + ".state";
-}
-
-// Whether a path has a ".git" component.
-bool names_git_dir(std::string_view path) {
-  for (std::size_t start = 0; start <= path.size();) {
-    const std::size_t end = std::min(path.find('/', start), path.size());
-    if (path.substr(start, end - start) == ".git") return true;
-    start = end + 1;
-  }
-  return false;
 }
 
 }  // namespace
@@ -134,21 +122,8 @@ Status GitWorkspaceMaker::update(const std::string& cache, const std::string& co
   const auto changed = from.empty() ? std::nullopt : journal_.changes(*id);
   if (!changed) return walk_and_update(cache, commit, dest);
   // Every reported path is removed and, when the commit has it, written again: a job's file,
-  // an edit, a link put in place of a file all end the same way. A git directory a step made
-  // (`git init`, a clone into its stack) is never a path of a commit, and update_checkout
-  // refuses such names, so it is removed here.
-  std::vector<std::string> also;
-  also.reserve(changed->size());
-  for (const std::string& p : *changed) {
-    if (!names_git_dir(p)) {
-      also.push_back(p);
-      continue;
-    }
-    std::error_code ec;
-    fs::remove_all(fs::path(dest) / p, ec);  // a symlink is removed, never followed
-    if (ec) return Status::fail("cannot remove " + dest + "/" + p + ": " + ec.message());
-  }
-  auto touched = git::update_checkout(cache, from, commit, dest, also);
+  // an edit, a link put in place of a file, a git directory a step made all end the same way.
+  auto touched = git::update_checkout(cache, from, commit, dest, *changed);
   if (!touched) return Error{touched.error()};
   const bool vouched = journal_.settle(*id, dest, WorkspaceJournal::parents_of(*touched));
   {

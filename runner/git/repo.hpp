@@ -92,8 +92,9 @@ Status checkout_commit(const std::string& repo_dir, std::string_view commit,
 // submodules are not written. Directories left empty are removed, as a fresh snapshot has
 // none. Returns every path removed or written, sorted, so the caller can refresh what it knows
 // of them. Contract: no directory of dest on the way to a path is a symlink the trees do not
-// hold (the caller verified dest). A path with an empty, ".", ".." or ".git" component is
-// refused; errors name the path or the commit.
+// hold (the caller verified dest). A path with an empty, "." or ".." component is refused, and
+// a path from the trees with a ".git" component; a path of `also` may have one (a git directory
+// a job made: removed, never written). Errors name the path or the commit.
 Result<std::vector<std::string>> update_checkout(const std::string& repo_dir,
                                                  std::optional<std::string_view> from,
                                                  std::string_view to, const std::string& dest_dir,

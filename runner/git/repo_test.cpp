@@ -153,6 +153,27 @@ TEST_F(GitRepoTest, ListFilesIsSortedAndHoldsOnlyFiles) {
                                               "z.txt"}));
 }
 
+// update_checkout's `also`: a path outside the tree is refused naming it, and nothing is
+// written; a git directory a job made is removed, never refused and never written.
+TEST_F(GitRepoTest, UpdateCheckoutRefusesPathsOutsideTheTreeAndRemovesAJobsGitDir) {
+  write("stacks/a/terragrunt.hcl", "# a\n");
+  const std::string sha = commit("files");
+  const std::string dest = (tmp_.path() / "ws").string();
+  ASSERT_TRUE(update_checkout(work_, std::nullopt, sha, dest, {}).ok());
+  for (const std::string bad : {"../outside", "stacks//a", "/etc/passwd", "stacks/./a", ""}) {
+    auto r = update_checkout(work_, sha, sha, dest, {bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error(), "cannot update " + dest + " to " + sha + ": refusing path \"" + bad +
+                             "\" (outside the tree)");
+  }
+  write_file(fs::path(dest) / "stacks/a/.git/HEAD", "ref: refs/heads/main\n");
+  auto r = update_checkout(work_, sha, sha, dest, {"stacks/a/.git"});
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(*r, std::vector<std::string>{"stacks/a/.git"});
+  EXPECT_FALSE(fs::exists(fs::path(dest) / "stacks/a/.git"));
+  EXPECT_EQ(slurp(fs::path(dest) / "stacks/a/terragrunt.hcl"), "# a\n");
+}
+
 TEST_F(GitRepoTest, DiffReportsAddModifyDeleteAndRename) {
   const std::string body = "locals {\n  name = \"moved\"\n  size = 3\n  zone = \"eu\"\n}\n";
   write("keep.txt", "same\n");

@@ -21,14 +21,17 @@ namespace {
 namespace fs = std::filesystem;
 using detail::last_error;
 
-// A path from a tree or the caller that must stay inside dest.
-bool safe_path(std::string_view p) {
+// A path that stays inside dest. `git_dir_ok`: it may have a ".git" component (a git directory
+// a job made, named by the caller to be removed: no tree holds one, so it is never written);
+// a path from a tree may not.
+bool safe_path(std::string_view p, bool git_dir_ok) {
   if (p.empty() || p.front() == '/') return false;
   std::size_t start = 0;
   while (start <= p.size()) {
     const std::size_t end = std::min(p.find('/', start), p.size());
     const std::string_view part = p.substr(start, end - start);
-    if (part.empty() || part == "." || part == ".." || part == ".git") return false;
+    if (part.empty() || part == "." || part == ".." || (part == ".git" && !git_dir_ok))
+      return false;
     start = end + 1;
   }
   return true;
@@ -215,20 +218,24 @@ Result<std::vector<std::string>> update_checkout(const std::string& repo_dir,
     from_tree = std::move(*t);
   }
   const std::string what = "cannot update " + dest_dir + " to " + std::string(to);
-  std::vector<std::string> paths = also;
+  const auto refuse = [&](const std::string& p) {
+    return R::fail(what + ": refusing path \"" + p + "\" (outside the tree)");
+  };
+  for (const std::string& p : also)
+    if (!safe_path(p, true)) return refuse(p);
+  std::vector<std::string> paths;  // from the trees
   if (auto s = diff_paths(repo->get(), from_tree.get(), to_tree->get(), "", paths); !s)
     return R::fail(what + ": " + s.error());
   // A directory named in `also` is removed whole, so every file `to` has under it is written.
   for (const std::string& p : also) {
-    if (!safe_path(p)) continue;  // refused below
     if (auto s = tree_paths(repo->get(), to_tree->get(), p, paths); !s)
       return R::fail(what + ": " + s.error());
   }
+  for (const std::string& p : paths)
+    if (!safe_path(p, false)) return refuse(p);
+  paths.insert(paths.end(), also.begin(), also.end());
   std::sort(paths.begin(), paths.end());
   paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
-  for (const std::string& p : paths) {
-    if (!safe_path(p)) return R::fail(what + ": refusing path \"" + p + "\" (outside the tree)");
-  }
   const fs::path root(dest_dir);
   std::error_code ec;
   fs::create_directories(root, ec);
