@@ -203,8 +203,9 @@ int run_agent_cmd(AgentArgs& a) {
   if (!make_private_dir(a.o.work_dir)) return 2;
 
   const std::string name = a.o.name;
-  // Steps run under `stackrun supervise DIR` (runner/proc/supervisor.hpp), this executable.
-  auto runner = proc::make_process_runner({self_exe(), "supervise"});
+  // Steps run under `stackrun-supervise DIR` (runner/proc/supervisor.hpp) beside this
+  // executable, or `stackrun supervise DIR` when it is missing.
+  auto runner = proc::make_process_runner(supervisor_command());
   agent::GitWorkspaceMaker workspaces((std::filesystem::path(a.o.work_dir) / "cache").string(),
                                       std::move(git_creds));
   const agent::AgentDeps deps{

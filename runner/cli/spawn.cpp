@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 extern char** environ;
 
@@ -94,6 +95,14 @@ std::string self_exe() {
   char buf[4096];
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "stackrun";
+}
+
+std::vector<std::string> supervisor_command() {
+  const std::string self = self_exe();
+  const std::string small =
+      (std::filesystem::path(self).parent_path() / "stackrun-supervise").string();
+  if (access(small.c_str(), X_OK) == 0) return {small};
+  return {self, "supervise"};
 }
 
 Result<pid_t> spawn_child(const ChildSpec& spec) {

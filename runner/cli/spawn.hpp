@@ -35,4 +35,8 @@ Result<pid_t> spawn_child(const ChildSpec& spec);
 // Path of the running executable (/proc/self/exe).
 std::string self_exe();
 
+// What the agent starts steps under: `stackrun-supervise` beside this executable when it is
+// there and executable (a small binary: each job pays its start), else `<self> supervise`.
+std::vector<std::string> supervisor_command();
+
 }  // namespace stackrun::cli

@@ -1,5 +1,5 @@
 // Integration tests of the real ProcessRunner: real /bin/sh children under a real supervisor
-// process (STACKRUN_TEST_SUPERVISOR, the same run_supervisor as `stackrun supervise`), real
+// process (STACKRUN_TEST_SUPERVISOR: stackrun-supervise, the agent's supervisor), real
 // signals, output read back from the spool file. Every test is bounded by a launch timeout
 // (and should_stop); none asserts elapsed time.
 #include "runner/proc/process.hpp"

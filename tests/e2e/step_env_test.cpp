@@ -2,7 +2,7 @@
 // shows the allow-list, what --pass-env named, the job's CI_*/STACKRUN_* variables and the
 // pipeline's env, and nothing else of the agent's environment: no token (the agent's arrives
 // in STACKRUN_AGENT_TOKEN here, the riskiest way), no STACKRUN_SECRET_* variable, no private
-// variable. Steps keep the operator's umask.
+// variable. Steps keep the operator's umask and run under stackrun-supervise.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -28,6 +28,7 @@ steps:
     env: {FROM_PIPELINE: pipeline-value}
     command: |
       echo "umask $(umask)"
+      echo "parent $(cat /proc/$PPID/comm)"
       env | sort
 )Y";
 
@@ -70,7 +71,9 @@ TEST(StepEnvironment, AStepSeesOnlyWhatItShould) {
   for (const char* want :
        {"] PATH=", "] FROM_PIPELINE=pipeline-value", "] STACKRUN_STUB_STATE=" /* --pass-env */,
         "] CI_COMMIT_SHA=", "] STACKRUN_STACK=stacks/grafana", "] STACKRUN_ATTEMPT=1",
-        "] umask 0022"})
+        "] umask 0022",
+        // Under the small supervisor beside `stackrun` (comm is cut at 15 characters).
+        "] parent stackrun-superv\n"})
     EXPECT_NE(out.find(want), std::string::npos) << want << " missing in:\n" << out;
   // Nothing else of the agent's environment: no token by name or by value, no secret, no
   // private variable.
