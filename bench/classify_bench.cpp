@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 
+#include "bench/bench_util.hpp"
 #include "runner/core/classify.hpp"
 #include "runner/core/normalise.hpp"
 
@@ -217,9 +218,12 @@ class SummaryReporter : public benchmark::ConsoleReporter {
       std::printf("%-28s %14.1f %14.1f\n", name.c_str(), r.cpu, r.wall);
     const auto base = rates_.find("BM_baseline_memchr_lines");
     const auto cls = rates_.find("BM_classify");
-    if (base != rates_.end() && cls != rates_.end())
+    if (base != rates_.end() && cls != rates_.end()) {
       std::printf("classify / baseline (cpu): %.3f   target: classify >= 200 MB/s\n",
                   cls->second.cpu / base->second.cpu);
+      stackrun::bench::table_row("classifier throughput (CPU)", "MB/s", {cls->second.cpu}, ">= 200",
+                                 base->second.cpu, "memchr line scan");
+    }
   }
 
  private:

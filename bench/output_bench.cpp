@@ -33,6 +33,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_up.hpp"
+#include "bench/bench_util.hpp"
 #include "runner/http/http.hpp"
 #include "runner/wire/cli_formats.hpp"
 #include "runner/wire/log_frames.hpp"
@@ -65,16 +67,16 @@ long long env_ll(const char* name, long long fallback) {
   return v && *v ? std::atoll(v) : fallback;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using stackrun::bench::cpu_s;
+using stackrun::bench::read_text;
+using stackrun::bench::sh;
+using stackrun::bench::stop_up;
+using stackrun::bench::trigger;
+using stackrun::bench::Up;
 
-void sh(const std::string& command) {
-  auto r = stackrun::testing::run_command({"/bin/sh", "-c", command}, "", seconds(120));
-  if (r.exit_code != 0) throw std::runtime_error(command + ": " + r.err);
+// Starts `stackrun up` with 1 agent x 1 slot.
+Up start_up(const std::string& repo, const std::string& state) {
+  return stackrun::bench::start_up(kBin, repo, state, 1, 1);
 }
 
 // Peak resident memory (VmHWM) of `pid` in KiB; -1 once it is gone.
@@ -83,19 +85,6 @@ long long peak_kib(pid_t pid) {
   for (std::string line; std::getline(in, line);)
     if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6);
   return -1;
-}
-
-// User + system CPU seconds of `pid` so far (fields 14 and 15 of /proc/PID/stat).
-double cpu_s(pid_t pid) {
-  const std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
-  const auto paren = stat.rfind(')');
-  if (paren == std::string::npos) return -1;
-  std::istringstream in(stat.substr(paren + 2));
-  std::vector<std::string> f;
-  for (std::string t; in >> t && f.size() < 13;) f.push_back(t);
-  if (f.size() < 13) return -1;
-  return static_cast<double>(std::atoll(f[11].c_str()) + std::atoll(f[12].c_str())) /
-         static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 long long size_of(const fs::path& p) {
@@ -113,58 +102,6 @@ double time_sh(const std::string& command, int runs) {
     best = std::min(best, since_s(t0));
   }
   return best;
-}
-
-struct Up {
-  pid_t pid = -1, server_pid = -1, agent_pid = -1;
-  std::string server, token, state;
-};
-
-// Starts `stackrun up` (1 agent, 1 slot) and waits (30 s at most) until its children answer.
-Up start_up(const std::string& repo, const std::string& state) {
-  Up u;
-  u.state = state;
-  u.pid = fork();
-  if (u.pid == 0) {
-    const int fd = open((state + ".up.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    execl(kBin.c_str(), kBin.c_str(), "up", "--repo", repo.c_str(), "--state-dir", state.c_str(),
-          "--agents", "1", "--capacity", "1", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  for (int i = 0; i < 300; ++i) {  // bounded: 30 s
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    auto file = stackrun::wire::decode_client_file(read_text(state + "/client.json"));
-    auto pids = stackrun::wire::decode_up_file(read_text(state + "/up.json"));
-    if (!file || !pids || pids->agents.empty()) continue;
-    u.server = file->server;
-    u.token = file->token;
-    u.server_pid = static_cast<pid_t>(pids->server);
-    u.agent_pid = static_cast<pid_t>(pids->agents.front().second);
-    return u;
-  }
-  throw std::runtime_error("stackrun up did not start; see " + state + ".up.log");
-}
-
-// SIGTERM, then SIGKILL if `up` is still there after 60 s.
-void stop_up(const Up& u) {
-  kill(u.pid, SIGTERM);
-  for (int i = 0; i < 600; ++i) {  // bounded: 60 s
-    if (waitpid(u.pid, nullptr, WNOHANG) == u.pid) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  kill(u.pid, SIGKILL);
-  waitpid(u.pid, nullptr, 0);
-}
-
-long long trigger(const Up& u) {
-  stackrun::http::Client op(u.server, u.token);
-  auto r = op.request("POST", "/api/v1/runs", "{}");
-  if (!r || r->status != 200) throw std::runtime_error("trigger failed");
-  auto a = stackrun::wire::decode_trigger_answer(r->body);
-  if (!a || a->runs.empty()) throw std::runtime_error("no run created: " + r->body);
-  return a->runs.front();
 }
 
 // Polls the run every 50 ms from another thread (at most until `deadline`) and notes when it is
@@ -357,12 +294,13 @@ std::string verdict(bool met) {
 }
 
 // The floors of one command: to /dev/null, through a pipe to cat, into a file under `dir`.
-std::vector<Figure> floors(const Scenario& s, const std::string& dir) {
+std::vector<Figure> floors(const Scenario& s, const std::string& dir, double& file_mibs) {
   const double bytes = static_cast<double>(s.step_bytes);
   const double null_s = time_sh("{ " + s.command + "; } >/dev/null", 3);
   const double cat_s = time_sh("{ " + s.command + "; } | cat >/dev/null", 3);
   const std::string file = dir + "/floor.out";
   const double file_s = time_sh("{ " + s.command + "; } >'" + file + "'; rm -f '" + file + "'", 1);
+  file_mibs = bytes / kMiB / file_s;
   return {{"floor: command >/dev/null", fmt("%.0f MiB/s", bytes / kMiB / null_s), "-", "-"},
           {"floor: command | cat >/dev/null", fmt("%.0f MiB/s", bytes / kMiB / cat_s), "-", "-"},
           {"floor: command >file (as into the spool)", fmt("%.0f MiB/s", bytes / kMiB / file_s),
@@ -374,7 +312,8 @@ long long mark_ns(const std::string& marks, const std::string& what, long long r
 }
 
 std::vector<Figure> run_scenario(const Scenario& s, const std::string& repo,
-                                 const std::string& state, const std::string& marks) {
+                                 const std::string& state, const std::string& marks,
+                                 double file_mibs) {
   sh("cd " + repo + " && echo '# bench' >> stacks/" + s.stack +
      "/terragrunt.hcl && git commit -qam bench");
   const Up up = start_up(repo, state);
@@ -383,8 +322,8 @@ std::vector<Figure> run_scenario(const Scenario& s, const std::string& repo,
     ~StopAtExit() { stop_up(u); }
   } stop_at_exit{up};
   std::this_thread::sleep_for(seconds(2));  // settle: the agent parked in its claim
-  const long long agent0 = peak_kib(up.agent_pid), server0 = peak_kib(up.server_pid);
-  const double agent_cpu0 = cpu_s(up.agent_pid), server_cpu0 = cpu_s(up.server_pid);
+  const long long agent0 = peak_kib(up.agents.front()), server0 = peak_kib(up.server_pid);
+  const double agent_cpu0 = cpu_s(up.agents.front()), server_cpu0 = cpu_s(up.server_pid);
   SupervisorPeaks supervisors(state);
 
   const auto t0 = Clock::now();
@@ -400,8 +339,8 @@ std::vector<Figure> run_scenario(const Scenario& s, const std::string& repo,
   const double e2e_s = since_s(t0);
   const long long e2e_end_ns = wall_ns();
   const std::string reader = follow ? "`logs -f`" : "API read after";
-  const long long agent1 = peak_kib(up.agent_pid), server1 = peak_kib(up.server_pid);
-  const double agent_cpu = cpu_s(up.agent_pid) - agent_cpu0;
+  const long long agent1 = peak_kib(up.agents.front()), server1 = peak_kib(up.server_pid);
+  const double agent_cpu = cpu_s(up.agents.front()) - agent_cpu0;
   const double server_cpu = cpu_s(up.server_pid) - server_cpu0;
   const long long supervisor_kib = supervisors.finish();
   const Stored st = read_after ? *read_after : read_stored(up, run);
@@ -419,6 +358,13 @@ std::vector<Figure> run_scenario(const Scenario& s, const std::string& repo,
   const double agent_growth = static_cast<double>(agent1 - agent0) / 1024.0;
   const double server_growth = static_cast<double>(server1 - server0) / 1024.0;
   const bool all_there = st.complete && f.status == 0 && st.out_bytes >= s.step_bytes;
+  const std::string what = ", " + s.title.substr(s.title.find("printing ") + 9);
+  stackrun::bench::table_row("log capture until `logs -f` has it" + what, "MiB/s", {e2e_mibs},
+                             ">= 150", file_mibs, "cmd >file");
+  stackrun::bench::table_row("agent peak RSS growth during the capture" + what, "MiB",
+                             {agent_growth}, "<= 8");
+  stackrun::bench::table_row("server peak RSS growth during the capture" + what, "MiB",
+                             {server_growth}, "<= 8");
   const std::string follow_exit = f.status < 0          ? "killed at the deadline"
                                   : WIFEXITED(f.status) ? std::to_string(WEXITSTATUS(f.status))
                                                         : "signalled";
@@ -510,8 +456,9 @@ steps:
   int missed = 0;
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     const Scenario& s = scenarios[i];
-    std::vector<Figure> rows = floors(s, root);
-    for (Figure& f : run_scenario(s, repo, root + "/state" + std::to_string(i), marks))
+    double file_mibs = 0;
+    std::vector<Figure> rows = floors(s, root, file_mibs);
+    for (Figure& f : run_scenario(s, repo, root + "/state" + std::to_string(i), marks, file_mibs))
       rows.push_back(std::move(f));
     for (const Figure& f : rows) missed += f.verdict == "MISSED";
     print(s.title, rows);

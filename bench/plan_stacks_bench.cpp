@@ -293,7 +293,7 @@ int main() try {
     return std::vector<std::string>{kBin, "plan-stacks", "--repo", repo,     "--from",
                                     from, "--to",        to,       "--root", "live"};
   };
-  const std::string target = "< 1000 ms";
+  const std::string target = "<= 20 ms";  // issue 11 (issue 10 asked < 1000 ms)
   std::vector<Probe> probes = {
       {"spawn /bin/true", "floor", {"/bin/true"}, any, {}},
       {"stackrun --version (start-up)", "-", {kBin, "--version"}, any, {}},
@@ -329,7 +329,13 @@ int main() try {
               f.gen.stacks.size(), f.files, gen_s);
   std::printf("%-38s %12s  %-18s %4s   %-10s %7s\n", "figure", "median", "min-max", "N", "target",
               "x floor");
-  for (const auto& p : probes) print_row(p, probes.front().series.median());
+  const double floor = probes.front().series.median();
+  for (const auto& p : probes) print_row(p, floor);
+  for (const auto& p : probes)
+    if (p.target != "floor" && p.figure.rfind("git ", 0) != 0)
+      stackrun::bench::table_row(p.figure + (p.target == "-" ? "" : ", 500 stacks / 20k files"),
+                                 "ms", p.series.ms, p.target == "-" ? "a few ms" : p.target, floor,
+                                 "spawn /bin/true");
   std::printf("answers checked on every run: the %zu edited stacks; the %zu stacks of %s\n",
               f.five.size(), f.of_service.size(), f.service.c_str());
   return 0;

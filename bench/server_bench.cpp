@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_up.hpp"
 #include "bench/bench_util.hpp"
 #include "runner/http/http.hpp"
 #include "runner/wire/cli_formats.hpp"
@@ -47,23 +48,15 @@ long long wall_ns() {
 }
 
 using stackrun::bench::env_int;
+using stackrun::bench::median;
+using stackrun::bench::read_text;
+using stackrun::bench::sh;
+using stackrun::bench::spawn_floor_ms;
+using stackrun::bench::trigger;
+using stackrun::bench::Up;
 
-double median(std::vector<double> v) {
-  if (v.empty()) return -1;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-void sh(const std::string& command) {
-  auto r = stackrun::testing::run_command({"/bin/sh", "-c", command}, "", std::chrono::seconds(60));
-  if (r.exit_code != 0) throw std::runtime_error(command + ": " + r.err);
+Up start_up(const std::string& repo, const std::string& state) {
+  return stackrun::bench::start_up(kBin, repo, state, 2, 2);
 }
 
 // A field of /proc/PID/io, or of /proc/PID/task/*/status summed over threads.
@@ -88,51 +81,6 @@ long long context_switches(pid_t pid) {
         total += std::atoll(line.substr(line.find(':') + 1).c_str());
   }
   return total;
-}
-
-struct Up {
-  pid_t pid = -1;
-  std::string server;
-  std::string token;
-  pid_t server_pid = -1;
-  std::vector<pid_t> agents;
-};
-
-// Starts `stackrun up` and waits until it wrote client.json and its children answer.
-Up start_up(const std::string& repo, const std::string& state) {
-  fs::remove(state + "/client.json");
-  Up u;
-  u.pid = fork();
-  if (u.pid == 0) {
-    const int fd = open((state + ".up.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    execl(kBin.c_str(), kBin.c_str(), "up", "--repo", repo.c_str(), "--state-dir", state.c_str(),
-          "--agents", "2", "--capacity", "2", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  for (int i = 0; i < 300; ++i) {  // bounded: 30 s
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    const std::string text = read_text(state + "/client.json");
-    if (text.empty()) continue;
-    auto file = stackrun::wire::decode_client_file(text);
-    if (!file) continue;
-    u.server = file->server;
-    u.token = file->token;
-    auto pids = stackrun::wire::decode_up_file(read_text(state + "/up.json"));
-    if (!pids || pids->agents.size() < 2) continue;
-    u.server_pid = static_cast<pid_t>(pids->server);
-    for (const auto& [name, pid] : pids->agents) u.agents.push_back(static_cast<pid_t>(pid));
-    return u;
-  }
-  throw std::runtime_error("stackrun up did not start; see " + state + ".up.log");
-}
-
-double stop_up_ms(Up& u) {
-  const auto t0 = Clock::now();
-  kill(u.pid, SIGTERM);
-  waitpid(u.pid, nullptr, 0);
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
 std::string fmt(double v, const char* unit) {
@@ -167,44 +115,6 @@ long long count_syncs(pid_t pid, int seconds) {
       calls += std::atoll(cols[3].c_str());
   }
   return calls;
-}
-
-double spawn_floor_ms() {
-  std::vector<double> ms;
-  for (int i = 0; i < 30; ++i) {
-    const auto t0 = Clock::now();
-    const pid_t p = fork();
-    if (p == 0) {
-      execl("/bin/true", "true", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    waitpid(p, nullptr, 0);
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-  }
-  return median(ms);
-}
-
-long long trigger(const Up& u) {
-  stackrun::http::Client op(u.server, u.token);
-  auto r = op.request("POST", "/api/v1/runs", "{}");
-  if (!r || r->status != 200) throw std::runtime_error("trigger failed");
-  auto a = stackrun::wire::decode_trigger_answer(r->body);
-  if (!a || a->runs.empty()) throw std::runtime_error("no run created: " + r->body);
-  return a->runs.front();
-}
-
-bool wait_run(const Up& u, long long run) {
-  stackrun::http::Client op(u.server, u.token);
-  for (int i = 0; i < 600; ++i) {  // bounded: 60 s
-    auto r = op.request("GET", "/api/v1/runs/" + std::to_string(run));
-    if (r && r->status == 200) {
-      auto d = stackrun::wire::decode_run_detail(r->body);
-      if (d && stackrun::core::is_terminal(d->run.status))
-        return d->run.status == stackrun::core::RunStatus::success;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
 }
 
 }  // namespace
@@ -271,6 +181,15 @@ steps:
     report("idle: agent " + std::to_string(i + 1) + " wake-ups per second",
            fmt(static_cast<double>(cs_agents[i]) / idle_s, "/s"), "~0 /s");
 
+  stackrun::bench::table_row("idle: server wake-ups per 10 s", "",
+                             {10.0 * static_cast<double>(cs_server) / idle_s}, "0");
+  std::vector<double> agent_wakes;
+  for (long long cs : cs_agents) agent_wakes.push_back(10.0 * static_cast<double>(cs) / idle_s);
+  stackrun::bench::table_row("idle: agent wake-ups per 10 s", "", agent_wakes, "0");
+  if (syncs >= 0)
+    stackrun::bench::table_row("idle: server fsyncs in " + std::to_string(idle_s) + " s", "",
+                               {static_cast<double>(syncs)}, "0");
+
   // --- trigger -> step start
   const double floor = spawn_floor_ms();
   std::vector<double> latency;
@@ -288,12 +207,14 @@ steps:
       text = read_text(mark);
     }
     if (!text.empty()) latency.push_back(static_cast<double>(std::atoll(text.c_str()) - t0) / 1e6);
-    wait_run(up, run);
+    (void)stackrun::bench::wait_run(up, run, std::chrono::seconds(60));
   }
   report("spawn of /bin/true (the floor, median of 30)", fmt(floor, "ms"), "-");
   report("trigger -> first step starts, median of " + std::to_string(latency.size()),
          fmt(median(latency), "ms"), "<= floor + 10 ms = " + fmt(floor + 10, "ms"));
   report("  ... over the floor", fmt(median(latency) - floor, "ms"), "<= 10 ms");
+  stackrun::bench::table_row("trigger -> step starts, idle cluster", "ms", latency,
+                             "<= floor + 10 ms", floor, "spawn /bin/true");
 
   // --- logs -f delay
   sh("cd " + repo + " && echo '# logs' >> stacks/grafana/terragrunt.hcl && git commit -qam logs");
@@ -326,16 +247,18 @@ steps:
   waitpid(follower, nullptr, 0);
   report("step prints a line -> logs -f shows it, median of " + std::to_string(delays.size()),
          fmt(median(delays), "ms"), "<= 50 ms");
+  stackrun::bench::table_row("logs -f delay, print -> shown", "ms", delays, "<= 50 ms");
 
   // --- SIGTERM of an idle up
   std::vector<double> stops;
   std::this_thread::sleep_for(std::chrono::seconds(2));
-  stops.push_back(stop_up_ms(up));
+  stops.push_back(stackrun::bench::stop_up(up));
   for (int i = 0; i < 2; ++i) {
     up = start_up(repo, state);
     std::this_thread::sleep_for(std::chrono::seconds(2));
-    stops.push_back(stop_up_ms(up));
+    stops.push_back(stackrun::bench::stop_up(up));
   }
+  stackrun::bench::table_row("SIGTERM -> exit of an idle `stackrun up`", "ms", stops, "< 500 ms");
   report("SIGTERM -> exit of an idle `stackrun up`, median of 3", fmt(median(stops), "ms"),
          "< 500 ms");
   return 0;
