@@ -91,7 +91,7 @@ inline void table_row(const std::string& figure, const std::string& unit,
   const std::size_t n = samples.size();
   const double med = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
   char ratio[256] = "-";
-  if (floor > 0) std::snprintf(ratio, sizeof ratio, "%.2fx %s", med / floor, floor_name.c_str());
+  if (floor > 0) std::snprintf(ratio, sizeof ratio, "%.3gx %s", med / floor, floor_name.c_str());
   char line[1024];
   std::snprintf(line, sizeof line, "%s\t%.3g %s\t%.3g-%.3g\t%zu\t%s\t%s\n", figure.c_str(), med,
                 unit.c_str(), samples.front(), samples.back(), n, target.c_str(), ratio);

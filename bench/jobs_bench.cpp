@@ -362,9 +362,9 @@ int main() try {
 
   const std::string over = "over the spawn";
   table_row("per-job overhead, 200 x true, 20-stack repo, 1 slot", "ms", small.overhead_ms,
-            "<= 4 ms " + over);
+            "<= 4 ms " + over, spawn, "spawn /bin/true");
   table_row("per-job overhead, 200 x true, 200-stack repo, 1 slot", "ms", big.overhead_ms,
-            "<= 4 ms " + over);
+            "<= 4 ms " + over, spawn, "spawn /bin/true");
   table_row("per-job overhead, 200-stack minus 20-stack repo", "ms",
             {median(big.overhead_ms) - median(small.overhead_ms)}, "< 2 ms");
   table_row("per-job overhead after " + std::to_string(history) + " finished jobs", "ms",

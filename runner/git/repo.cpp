@@ -59,7 +59,10 @@ class Libgit2Repo final : public Repo {
           path_ + ": cannot list files at commit " +
           detail::commit_label(commit, git_commit_id(c->get())) + ": " + last_error(rc));
     }
-    std::sort(files.begin(), files.end());
+    // A pre-order walk already yields byte order (git sorts a directory's entries as if its
+    // name ended in '/', as the full paths do); sorting 20,000 sorted paths again cost ~5% of
+    // plan-stacks on a 500-stack repo (docs/performance.md). Sorted only when it is not.
+    if (!std::is_sorted(files.begin(), files.end())) std::sort(files.begin(), files.end());
     return files;
   }
 
