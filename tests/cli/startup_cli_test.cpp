@@ -1,7 +1,7 @@
 // Black-box: what a start of `stackrun` loads. Each shared library costs page faults at every
-// start (docs/performance.md), so libcurl is loaded only by a command that makes an HTTP
-// request, and the per-step supervisor the agent starts for every job (stackrun-supervise)
-// loads neither libcurl nor libgit2. Observed with the dynamic loader's own trace
+// start (docs/performance.md), so libcurl, libgit2 and libcrypto are loaded only by a command
+// that uses them (runner/lazy), and the per-step supervisor the agent starts for every job
+// (stackrun-supervise) loads none of them. Observed with the dynamic loader's own trace
 // (LD_DEBUG=libs, glibc), which names every library as it is loaded, including by dlopen.
 #include <gtest/gtest.h>
 
@@ -9,8 +9,10 @@
 #include <string>
 
 #include "tests/support/run_command.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using stackrun::testing::run_command;
+using stackrun::testing::TempDir;
 
 namespace {
 
@@ -28,10 +30,21 @@ bool mentions(const std::string& trace, const std::string& lib) {
   return trace.find("/" + lib) != std::string::npos;  // "trying file=/lib/.../libcurl..."
 }
 
-TEST(Startup, VersionDoesNotLoadCurl) {
+TEST(Startup, VersionLoadsNeitherCurlNorLibgit2NorLibcrypto) {
   const std::string trace = loaded({kBin, "--version"});
   ASSERT_TRUE(mentions(trace, "libc.so")) << "no loader trace:\n" << trace;
   EXPECT_FALSE(mentions(trace, "libcurl")) << trace;
+  EXPECT_FALSE(mentions(trace, "libgit2")) << trace;
+  EXPECT_FALSE(mentions(trace, "libcrypto")) << trace;
+}
+
+TEST(Startup, ACommandReadingGitLoadsLibgit2WhenItOpensTheRepo) {
+  TempDir dir;  // not a git repository: plan-stacks fails, after libgit2 tried to open it
+  auto r = run_command({kBin, "plan-stacks", "--repo", dir.path().string(), "--to", "HEAD"}, "",
+                       std::chrono::seconds(60), {{"LD_DEBUG", "libs"}});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(mentions(r.err, "libgit2")) << r.err;
+  EXPECT_FALSE(mentions(r.err, "libcurl")) << r.err;
 }
 
 TEST(Startup, AnHttpCommandLoadsCurlWhenItSendsItsRequest) {
@@ -41,13 +54,14 @@ TEST(Startup, AnHttpCommandLoadsCurlWhenItSendsItsRequest) {
   EXPECT_TRUE(mentions(trace, "libcurl")) << trace;
 }
 
-TEST(Startup, TheStepSupervisorLoadsNeitherCurlNorLibgit2) {
+TEST(Startup, TheStepSupervisorLoadsNoneOfThem) {
   ASSERT_TRUE(std::filesystem::exists(kSupervise)) << kSupervise;
   auto r = run_command({kSupervise}, "", std::chrono::seconds(60), {{"LD_DEBUG", "libs"}});
   EXPECT_EQ(r.exit_code, 2);  // usage: it wants the step's directory
   ASSERT_TRUE(mentions(r.err, "libc.so")) << "no loader trace:\n" << r.err;
   EXPECT_FALSE(mentions(r.err, "libcurl")) << r.err;
   EXPECT_FALSE(mentions(r.err, "libgit2")) << r.err;
+  EXPECT_FALSE(mentions(r.err, "libcrypto")) << r.err;
 }
 
 }  // namespace
