@@ -48,9 +48,15 @@ class Libgit2Repo final : public Repo {
     std::vector<std::string> files;
     auto collect = [](const char* root, const git_tree_entry* e, void* payload) -> int {
       // Blobs only (files and symlinks); submodule entries are commits, not files.
-      if (git_tree_entry_type(e) == GIT_OBJECT_BLOB)
-        static_cast<std::vector<std::string>*>(payload)->push_back(std::string(root) +
-                                                                   git_tree_entry_name(e));
+      if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
+        // One allocation per path (not a temporary for `root` and another for the sum): a
+        // 500-stack repo has 20,000 of them.
+        const std::string_view dir(root), name(git_tree_entry_name(e));
+        std::string path;
+        path.reserve(dir.size() + name.size());
+        path.append(dir).append(name);
+        static_cast<std::vector<std::string>*>(payload)->push_back(std::move(path));
+      }
       return 0;
     };
     const int rc = git_tree_walk(tree->get(), GIT_TREEWALK_PRE, collect, &files);
