@@ -160,18 +160,32 @@ inline long long trigger(const Up& u) {
   return a->runs.front();
 }
 
-// Polls the run every `poll_ms` until it is finished (at most `budget`); its detail, or nullopt.
+// Waits for the run to finish (at most `budget`) and returns its detail, or nullopt. It follows
+// the run's log with the long-poll `stackrun logs -f` uses (wait_ms), so the server works only
+// when the run changes: polling the detail instead would bill the server for serializing every
+// job of the run at each poll, a cost that grows with the run and is not the per-job path.
 inline std::optional<wire::RunDetail> wait_run(const Up& u, long long run,
-                                               std::chrono::seconds budget, int poll_ms = 100) {
+                                               std::chrono::seconds budget) {
   http::Client op(u.server, u.token);
   const auto deadline = std::chrono::steady_clock::now() + budget;
+  const std::string base = "/api/v1/runs/" + std::to_string(run);
+  long long after = 0;
   for (int i = 0; i < 1'000'000 && std::chrono::steady_clock::now() < deadline; ++i) {
-    auto r = op.request("GET", "/api/v1/runs/" + std::to_string(run));
-    if (r && r->status == 200) {
-      auto d = wire::decode_run_detail(r->body);
-      if (d && core::is_terminal(d->run.status)) return std::move(*d);
+    auto r =
+        op.request("GET", base + "/logs?format=json&wait_ms=5000&after=" + std::to_string(after),
+                   "", std::chrono::seconds(30));
+    if (!r || r->status != 200) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
+    auto page = wire::decode_log_page(r->body);
+    if (!page) throw std::runtime_error("a log page that does not decode: " + page.error());
+    after = page->next;
+    if (!page->done) continue;
+    auto d = op.request("GET", base);
+    if (!d || d->status != 200) return std::nullopt;
+    auto detail = wire::decode_run_detail(d->body);
+    if (detail && core::is_terminal(detail->run.status)) return std::move(*detail);
   }
   return std::nullopt;
 }

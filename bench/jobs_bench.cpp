@@ -91,7 +91,7 @@ Batch run_batch(const Up& up, const std::string& repo, int runs, int stacks) {
   for (int i = 0; i < runs; ++i) {
     git(repo, {"commit", "-q", "--allow-empty", "-m", "bench"});
     const long long run = stackrun::bench::trigger(up);
-    auto d = stackrun::bench::wait_run(up, run, std::chrono::seconds(600), 20);
+    auto d = stackrun::bench::wait_run(up, run, std::chrono::seconds(600));
     if (!d) throw std::runtime_error("run " + std::to_string(run) + " did not finish in 600 s");
     int ok = 0;
     for (const auto& j : d->jobs) ok += j.status == stackrun::core::JobStatus::success;

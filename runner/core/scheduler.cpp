@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace stackrun::core {
 
@@ -59,28 +62,42 @@ bool ended_well(JobStatus s) {
   return s == JobStatus::success || s == JobStatus::drift;
 }
 
-// The run's job on `stack`, if any.
-const JobView* job_on(const std::vector<JobView>& run_jobs, const std::string& stack) {
-  for (const auto& o : run_jobs)
-    if (o.stack == stack) return &o;
-  return nullptr;
-}
+// One pass over a run's jobs, so that each pending job's questions are answered by a lookup:
+// O(jobs + needs) per call, not O(pending x jobs). A drift run plans every stack, and each
+// finish settles its run again.
+struct RunIndex {
+  std::unordered_map<std::string_view, const JobView*> by_stack;  // first job on each stack
+  std::unordered_set<std::string_view> open_tiers;  // tiers with a job that is not terminal
+
+  explicit RunIndex(const std::vector<JobView>& run_jobs) {
+    by_stack.reserve(run_jobs.size());
+    for (const auto& j : run_jobs) {
+      by_stack.emplace(j.stack, &j);
+      if (!is_terminal(j.status)) open_tiers.insert(j.tier);
+    }
+  }
+  const JobView* job_on(const std::string& stack) const {
+    const auto it = by_stack.find(stack);
+    return it == by_stack.end() ? nullptr : it->second;
+  }
+};
 
 }  // namespace
 
 std::vector<std::int64_t> jobs_to_release(const std::vector<JobView>& run_jobs) {
   std::vector<std::int64_t> out;
+  if (std::none_of(run_jobs.begin(), run_jobs.end(),
+                   [](const JobView& j) { return j.status == JobStatus::pending; }))
+    return out;
+  const RunIndex index(run_jobs);
   for (const auto& j : run_jobs) {
     if (j.status != JobStatus::pending) continue;
     const bool ready =
-        std::all_of(j.tier_needs.begin(), j.tier_needs.end(), [&](const std::string& t) {
-          return std::all_of(run_jobs.begin(), run_jobs.end(), [&](const JobView& o) {
-            return o.tier != t || is_terminal(o.status);
-          });
-        });
+        std::none_of(j.tier_needs.begin(), j.tier_needs.end(),
+                     [&](const std::string& t) { return index.open_tiers.count(t); });
     const bool deps_done =
         std::all_of(j.needs.begin(), j.needs.end(), [&](const std::string& stack) {
-          const JobView* d = job_on(run_jobs, stack);
+          const JobView* d = index.job_on(stack);
           return !d || ended_well(d->status);
         });
     if (ready && deps_done) out.push_back(j.id);
@@ -91,10 +108,15 @@ std::vector<std::int64_t> jobs_to_release(const std::vector<JobView>& run_jobs) 
 std::vector<std::pair<std::int64_t, std::string>> jobs_to_skip(
     const std::vector<JobView>& run_jobs) {
   std::vector<std::pair<std::int64_t, std::string>> out;
+  if (std::none_of(run_jobs.begin(), run_jobs.end(), [](const JobView& j) {
+        return j.status == JobStatus::pending && !j.needs.empty();
+      }))
+    return out;
+  const RunIndex index(run_jobs);
   for (const auto& j : run_jobs) {
     if (j.status != JobStatus::pending) continue;
     for (const auto& stack : j.needs) {
-      const JobView* d = job_on(run_jobs, stack);
+      const JobView* d = index.job_on(stack);
       if (d && is_terminal(d->status) && !ended_well(d->status)) {
         out.emplace_back(j.id, "dependency " + stack + " " + std::string(to_string(d->status)));
         break;

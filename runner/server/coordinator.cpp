@@ -21,6 +21,8 @@ Millis wall_ms() {
 
 namespace {
 
+constexpr int kClaimPage = 8;  // claimable jobs read per page in claim()
+
 std::string truncated_line(std::int64_t stored) {
   return "output truncated by the server after " + std::to_string(stored) +
          " bytes; the rest of this attempt's output is not stored";
@@ -43,12 +45,22 @@ void Coordinator::on_startup() {
 std::optional<Claimed> Coordinator::claim(const store::AgentRow& agent) {
   const Millis now = clock_();
   auto tx = store_.begin();
-  const auto claimable = store_.claimable_jobs(now);
-  if (claimable.empty()) return std::nullopt;  // rolled back: nothing was written
-  const auto pick = core::pick_job(views_of(claimable), views_of(store_.unfinished_jobs()),
-                                   core::split_csv(agent.labels));
-  if (!pick) return std::nullopt;
-  const store::JobRow& job = claimable[*pick];
+  // A page of claimable jobs at a time, with only the unfinished jobs pick_job reads for them:
+  // the usual claim takes the first candidate, so its cost does not grow with the number of
+  // queued jobs (a 500-stack drift run queues them all at once). The pages together give the
+  // answer one pick over every claimable job would.
+  const auto labels = core::split_csv(agent.labels);
+  std::optional<store::JobRow> picked;
+  std::vector<store::JobRow> page;
+  do {
+    page = store_.claimable_page(now, page.empty() ? nullptr : &page.back(), kClaimPage);
+    if (page.empty()) return std::nullopt;  // rolled back: nothing was written
+    if (const auto pick =
+            core::pick_job(views_of(page), views_of(store_.unfinished_for(page)), labels))
+      picked = page[*pick];
+  } while (!picked && page.size() == static_cast<std::size_t>(kClaimPage));
+  if (!picked) return std::nullopt;
+  const store::JobRow& job = *picked;
   const auto epoch = store_.claim_job(job.id);
   if (!epoch) return std::nullopt;  // cannot happen under BEGIN IMMEDIATE; nothing to undo
   const auto previous = store_.attempts_of_job(job.id);

@@ -467,6 +467,37 @@ TEST(Coordinator, AnIdleClaimWritesNothing) {
   EXPECT_EQ(changes(), before);
 }
 
+// claim() reads claimable jobs a page at a time: a job that only a later page holds is still
+// found when every job before it is held back (here: 20 jobs needing a label this agent lacks),
+// and the jobs held back stay queued, untouched.
+TEST(Coordinator, AClaimLooksPastPagesOfJobsItCannotTake) {
+  Fixture f;
+  auto c = f.make(1000);
+  store::NewRun r;
+  r.repo_id = f.repo;
+  r.pipeline = "p";
+  r.pipeline_file = ".stackrun/p.yml";
+  r.event = "push";
+  r.commit_sha = std::string(40, 'a');
+  for (int i = 0; i < 21; ++i) {
+    store::NewJob j;
+    j.stack = "stacks/s" + std::to_string(100 + i);
+    j.label = j.stack;
+    j.tier = "all";
+    j.parallelism = 50;
+    if (i < 20) j.labels = "gpu";
+    r.jobs.push_back(j);
+  }
+  const Id run = c.create_runs({r}).front();
+  const auto claimed = c.claim(f.agent);
+  ASSERT_TRUE(claimed);
+  EXPECT_EQ(claimed->job.stack, "stacks/s120");
+  EXPECT_FALSE(c.claim(f.agent));  // nothing else this agent may take
+  int queued = 0;
+  for (const auto& j : f.st.jobs_of_run(run)) queued += j.status == JobStatus::queued;
+  EXPECT_EQ(queued, 20);
+}
+
 // The destroy guard over the real store: a guard stop keeps the saved plan and waits; approve
 // checks the status, records who approved, and the next claim carries exactly that plan.
 TEST(Coordinator, AGuardStopKeepsThePlanAndAnApprovalOffersExactlyIt) {

@@ -1,6 +1,10 @@
 // Repos, agents, tokens, runs and jobs. Attempts, logs and per-stack state: store_attempts.cpp.
 #include "runner/store/store.hpp"
 
+#include <algorithm>
+#include <limits>
+#include <set>
+
 #include "runner/store/columns.hpp"
 #include "runner/store/migrations.hpp"
 
@@ -277,6 +281,37 @@ std::vector<JobRow> Store::unfinished_jobs() {
       "WHERE status IN ('pending', 'queued', 'running', 'needs_approval') ORDER BY id"));
   std::vector<JobRow> out;
   while (s.step()) out.push_back(read_job(s));
+  return out;
+}
+
+std::vector<JobRow> Store::claimable_page(Millis now, const JobRow* after, int limit) {
+  auto s = db_.prepare(
+      select_jobs("WHERE status = 'queued' AND not_before <= ?1 AND (run_id, tier_index, id) > "
+                  "(?2, ?3, ?4) ORDER BY run_id, tier_index, id LIMIT ?5"));
+  s.bind(1, now)
+      .bind(2, after ? after->run_id : std::numeric_limits<Id>::min())
+      .bind(3, after ? std::int64_t{after->tier_index} : std::numeric_limits<std::int64_t>::min())
+      .bind(4, after ? after->id : std::numeric_limits<Id>::min())
+      .bind(5, limit);
+  std::vector<JobRow> out;
+  while (s.step()) out.push_back(read_job(s));
+  return out;
+}
+
+std::vector<JobRow> Store::unfinished_for(const std::vector<JobRow>& candidates) {
+  std::vector<JobRow> out;
+  auto running = db_.prepare(select_jobs("WHERE status = 'running'"));
+  while (running.step()) out.push_back(read_job(running));
+  // One indexed lookup (jobs_by_stack) per distinct key: a page holds a handful of candidates.
+  std::set<std::pair<Id, std::string>> keys;
+  for (const auto& c : candidates) {
+    if (!keys.insert({c.repo_id, c.stack}).second) continue;
+    auto s = db_.prepare(select_jobs(
+        "WHERE repo_id = ?1 AND stack = ?2 AND status IN ('pending', 'queued', 'needs_approval')"));
+    s.bind(1, c.repo_id).bind(2, c.stack);
+    while (s.step()) out.push_back(read_job(s));
+  }
+  std::sort(out.begin(), out.end(), [](const JobRow& x, const JobRow& y) { return x.id < y.id; });
   return out;
 }
 

@@ -254,6 +254,36 @@ TEST(Store, ConcurrentClaimersNeverShareAJob) {
     EXPECT_EQ(j.epoch, 1) << j.stack;  // claimed once each
 }
 
+// claimable_page walks claimable_jobs in the same order, a page at a time; unfinished_for
+// gives pick_job every running job and every unfinished job on a candidate's stack, no more.
+TEST(Store, ClaimablePagesAndTheirUnfinishedJobs) {
+  TwoActors s;
+  const Id older = s.run_with({"stacks/a", "stacks/b", "stacks/c"});
+  const Id newer = s.run_with({"stacks/c", "stacks/d", "stacks/e"});
+  s.offer(s.first_job(older));  // stacks/a runs now
+  const auto all = s.b.claimable_jobs(kNow);
+  ASSERT_EQ(all.size(), 5u);
+  std::vector<Id> paged;
+  std::vector<JobRow> page;
+  for (int i = 0; i < 10; ++i) {  // bounded: 5 rows in pages of 2
+    page = s.b.claimable_page(kNow, page.empty() ? nullptr : &page.back(), 2);
+    if (page.empty()) break;
+    EXPECT_LE(page.size(), 2u);
+    for (const auto& j : page) paged.push_back(j.id);
+  }
+  std::vector<Id> expected;
+  for (const auto& j : all) expected.push_back(j.id);
+  EXPECT_EQ(paged, expected);
+
+  const auto first = s.b.claimable_page(kNow, nullptr, 2);  // older's b and c
+  std::vector<std::string> seen;
+  for (const auto& j : s.b.unfinished_for(first))
+    seen.push_back(std::to_string(j.run_id == older ? 1 : 2) + ":" + j.stack);
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"1:stacks/a", "1:stacks/b", "1:stacks/c", "2:stacks/c"}));
+  (void)newer;
+}
+
 TEST(Store, RaiseCancelNeverLowersTheLevel) {
   TwoActors s;
   const Id run = s.run_with({"stacks/a"});
