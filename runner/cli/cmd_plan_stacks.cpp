@@ -76,18 +76,6 @@ Chosen choose_pipeline(const git::Repo& repo, const std::string& to,
   return {};
 }
 
-// Every path a diff touches; a rename counts at both its old and new path.
-std::vector<std::string> touched_paths(const std::vector<git::ChangedPath>& diff) {
-  std::vector<std::string> out;
-  for (const auto& c : diff) {
-    out.push_back(c.path);
-    if (c.old_path != c.path) out.push_back(c.old_path);
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
 void print_text(const plan::Plan& plan) {
   for (const auto& s : plan.stacks)
     std::cout << s.tier << "\t" << s.path << "\t" << s.reason << "\n";
@@ -146,12 +134,11 @@ int run_plan_stacks(const PlanStacksArgs& a) {
   in.pipeline = &pipeline;
   in.stacks_at_to = plan::discover_stacks(*files_to, pipeline.stacks);
   if (from) {
-    auto files_from = r.list_files(*from);
-    if (!files_from) return fail(files_from.error());
-    in.previously_known = plan::discover_stacks(*files_from, pipeline.stacks);
     auto diff = r.diff(*from, *to);
     if (!diff) return fail(diff.error());
-    in.changed_since[*from] = touched_paths(*diff);
+    in.previously_known =
+        plan::discover_stacks(git::files_before(*files_to, *diff), pipeline.stacks);
+    in.changed_since[*from] = git::touched_paths(*diff);
     for (const auto& s : in.stacks_at_to) in.base_of[s] = *from;
   }
   const auto configs = plan::read_configs(in.stacks_at_to, pipeline.stacks, *files_to,

@@ -17,6 +17,13 @@ using detail::RepoPtr;
 using detail::TreeEntryPtr;
 using detail::TreePtr;
 
+// A file or a symlink: what list_files lists (a submodule is a commit entry; an absent side of
+// a delta has mode 0).
+bool is_file(std::uint16_t mode) {
+  return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE ||
+         mode == GIT_FILEMODE_LINK;
+}
+
 class Libgit2Repo final : public Repo {
  public:
   Libgit2Repo(std::string path, RepoPtr repo) : path_(std::move(path)), repo_(std::move(repo)) {}
@@ -109,6 +116,8 @@ class Libgit2Repo final : public Repo {
       ChangedPath cp;
       cp.path = delta->new_file.path ? delta->new_file.path : "";
       cp.old_path = delta->old_file.path ? delta->old_file.path : cp.path;
+      cp.old_is_file = is_file(delta->old_file.mode);
+      cp.new_is_file = is_file(delta->new_file.mode);
       switch (delta->status) {
         case GIT_DELTA_ADDED:
           cp.kind = ChangedPath::Kind::added;

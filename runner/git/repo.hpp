@@ -21,7 +21,19 @@ struct ChangedPath {
   enum class Kind { added, modified, deleted, renamed, typechange } kind = Kind::modified;
   std::string path;      // new path (for deleted: the removed path)
   std::string old_path;  // renamed: the previous path; otherwise equal to path
+  // Whether each side is a file or a symlink (what list_files lists), not a submodule; a side
+  // that does not exist (an added path's old side, a deleted path's new side) is false.
+  bool old_is_file = true, new_is_file = true;
 };
+
+// Every path a diff touches, sorted and unique; a rename counts at both its old and new path.
+std::vector<std::string> touched_paths(const std::vector<ChangedPath>& diff);
+
+// list_files at a diff's `from`, derived from list_files at its `to` and diff(from, to), so a
+// caller that has both need not walk the older tree too (on a 500-stack repo, 20,000 paths).
+// `files_to` must be sorted (as list_files gives it); so is the result.
+std::vector<std::string> files_before(std::vector<std::string> files_to,
+                                      const std::vector<ChangedPath>& diff);
 
 struct CommitInfo {
   std::string sha, message, author;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -206,6 +207,64 @@ TEST_F(GitRepoTest, DiffReportsAddModifyDeleteAndRename) {
   auto none = repo->diff(to, to);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
+}
+
+// files_before undoes a diff on list_files: for every ordered pair of these commits it gives
+// exactly list_files at the older one (and at the newer one, read backwards). The commits
+// cover adds, deletes, edits, a rename, a file <-> symlink type change, a file replaced by a
+// directory of the same name, an executable bit, and a submodule entry added and removed
+// (a commit entry, which list_files never lists).
+TEST_F(GitRepoTest, FilesBeforeEqualsListingTheOlderTree) {
+  std::vector<std::string> shas;
+  write("keep.txt", "same\n");
+  write("mod.txt", "v1\n");
+  write("gone.txt", "bye\n");
+  write("stacks/old/main.tf", "locals {\n  name = \"moved\"\n  size = 3\n}\n");
+  write("node", "a file first\n");
+  write("link", "a file first\n");
+  shas.push_back(commit("one"));
+  write("mod.txt", "v2\n");
+  fs::remove(fs::path(work_) / "gone.txt");
+  write("added/deep/x.txt", "new\n");
+  git({"mv", "stacks/old", "stacks/new"});
+  fs::remove(fs::path(work_) / "node");
+  write("node/inside.txt", "now a directory\n");
+  fs::remove(fs::path(work_) / "link");
+  fs::create_symlink("keep.txt", fs::path(work_) / "link");
+  shas.push_back(commit("two"));
+  chmod((fs::path(work_) / "mod.txt").c_str(), 0755);
+  git({"update-index", "--add", "--cacheinfo", "160000," + shas[0] + ",vendor/sub"});
+  git({"commit", "-q", "-m", "three"});
+  shas.push_back(git({"rev-parse", "HEAD"}));
+  git({"rm", "-q", "--cached", "vendor/sub"});
+  write("vendor/sub", "a file where the submodule was\n");
+  shas.push_back(commit("four"));
+  auto repo = open();
+  ASSERT_TRUE(repo);
+  for (const auto& from : shas) {
+    for (const auto& to : shas) {
+      auto files_from = repo->list_files(from), files_to = repo->list_files(to);
+      auto d = repo->diff(from, to);
+      ASSERT_TRUE(files_from.ok() && files_to.ok() && d.ok());
+      EXPECT_EQ(files_before(*files_to, *d), *files_from) << from << ".." << to;
+    }
+  }
+  // Not vacuous: the trees differ, and a submodule is among the changes.
+  EXPECT_NE(*repo->list_files(shas[0]), *repo->list_files(shas[1]));
+  const auto with_sub = *repo->diff(shas[1], shas[2]);
+  EXPECT_TRUE(std::any_of(with_sub.begin(), with_sub.end(), [](const ChangedPath& c) {
+    return c.path == "vendor/sub" && !c.new_is_file && !c.old_is_file;
+  }));
+}
+
+TEST(TouchedPaths, ARenameCountsAtBothPathsOnce) {
+  std::vector<ChangedPath> d(3);
+  d[0].path = d[0].old_path = "b.txt";
+  d[1].kind = ChangedPath::Kind::renamed;
+  d[1].path = "new/a.tf";
+  d[1].old_path = "old/a.tf";
+  d[2].path = d[2].old_path = "b.txt";
+  EXPECT_EQ(touched_paths(d), (std::vector<std::string>{"b.txt", "new/a.tf", "old/a.tf"}));
 }
 
 TEST_F(GitRepoTest, DiffOfUnknownCommitFails) {

@@ -40,16 +40,6 @@ Result<std::vector<plan::PipelineFile>> load_pipelines(const git::Repo& repo,
   return out;
 }
 
-// Every path a diff touches; a rename counts both its old and its new path.
-std::vector<std::string> touched_paths(const std::vector<git::ChangedPath>& diff) {
-  std::vector<std::string> out;
-  for (const auto& c : diff) {
-    out.push_back(c.path);
-    if (c.old_path != c.path) out.push_back(c.old_path);
-  }
-  return out;
-}
-
 Result<store::RepoRow> find_repo(store::Store& reader, const std::string& name) {
   if (name.empty()) {
     const auto all = reader.repos();
@@ -115,8 +105,8 @@ Result<Gathered> gather_inputs(store::Store& reader, const git::RepoOpener& open
   if (!in.before.empty()) {
     auto diff = r.diff(in.before, in.commit);
     if (!diff) return Error{diff.error()};
-    in.changed = touched_paths(*diff);
-    if (auto before_files = r.list_files(in.before)) in.files_before = std::move(*before_files);
+    in.changed = git::touched_paths(*diff);
+    in.files_before = git::files_before(in.files, *diff);
   }
   // What each stack reads, at the commit: the planner selects by it.
   const auto read = [&](const std::string& f) -> std::optional<std::string> {
@@ -136,7 +126,7 @@ Result<Gathered> gather_inputs(store::Store& reader, const git::RepoOpener& open
   for (const auto& [stack, commit] : in.first_bases) bases.insert(commit);
   for (const auto& base : bases) {
     if (base.empty()) continue;
-    if (auto d = r.diff(base, in.commit)) in.changed_since[base] = touched_paths(*d);
+    if (auto d = r.diff(base, in.commit)) in.changed_since[base] = git::touched_paths(*d);
     // else: the base is gone from the history (force push); its stacks count as never applied
   }
   g.request.event = req.event == "manual" ? pipelines::Event::manual
