@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <string>
 
@@ -77,6 +78,48 @@ std::vector<ProcEntry> list_processes() {
     if (auto e = read_process(pid)) out.push_back(*e);
   }
   ::closedir(dir);
+  return out;
+}
+
+std::optional<std::vector<pid_t>> own_children() {
+  DIR* tasks = ::opendir("/proc/self/task");
+  if (tasks == nullptr) return std::nullopt;
+  std::vector<pid_t> out;
+  bool readable = true;
+  while (const dirent* d = ::readdir(tasks)) {
+    pid_t tid = 0;
+    if (!to_int(std::string_view(d->d_name), tid)) continue;
+    const std::string path = "/proc/self/task/" + std::to_string(tid) + "/children";
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT &&
+          ::access(("/proc/self/task/" + std::to_string(tid)).c_str(), F_OK) != 0)
+        continue;  // the thread ended meanwhile
+      readable = false;
+      break;
+    }
+    std::string text;
+    char buf[4096];
+    for (;;) {  // bounded by the file: "pid pid ... "
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        readable = readable && n == 0;
+        break;
+      }
+      text.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    std::string_view rest(text);
+    while (!rest.empty()) {
+      const std::size_t sp = rest.find(' ');
+      pid_t pid = 0;
+      if (to_int(rest.substr(0, sp), pid)) out.push_back(pid);
+      rest = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+    }
+  }
+  ::closedir(tasks);
+  if (!readable) return std::nullopt;
   return out;
 }
 

@@ -28,4 +28,9 @@ std::optional<ProcEntry> read_process(pid_t pid);
 // Every process /proc lists now; one that ends while being read is left out.
 std::vector<ProcEntry> list_processes();
 
+// The children of the calling process (of each of its threads), zombies included, from
+// /proc/self/task/<tid>/children: no scan of every process. nullopt when the kernel does not
+// offer those files (CONFIG_PROC_CHILDREN); callers then scan with list_processes().
+std::optional<std::vector<pid_t>> own_children();
+
 }  // namespace stackrun::proc

@@ -1,7 +1,11 @@
 #include "runner/proc/proc_table.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 namespace stackrun::proc {
 namespace {
@@ -26,6 +30,31 @@ TEST(ProcStat, ReadsItself) {
   bool listed = false;
   for (const auto& p : list_processes()) listed |= p == *self;
   EXPECT_TRUE(listed);
+}
+
+// own_children lists a child while it runs and while it is a zombie, and no longer once
+// reaped; it never lists this process or its parent.
+TEST(ProcStat, OwnChildrenListsAChildUntilItIsReaped) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  auto has = [&](pid_t p) {
+    auto kids = own_children();
+    EXPECT_TRUE(kids.has_value()) << "this kernel lacks /proc/self/task/*/children";
+    return kids && std::find(kids->begin(), kids->end(), p) != kids->end();
+  };
+  EXPECT_TRUE(has(child));
+  EXPECT_FALSE(has(::getpid()));
+  EXPECT_FALSE(has(::getppid()));
+  ::kill(child, SIGKILL);
+  siginfo_t info{};
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT), 0);
+  EXPECT_TRUE(has(child)) << "a zombie is still a child";
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  EXPECT_FALSE(has(child));
 }
 
 }  // namespace

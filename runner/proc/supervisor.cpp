@@ -160,6 +160,16 @@ class Group {
   // Live processes of the group and live orphans we inherited (subreaper), the leader and
   // ourselves excepted; our dead orphans are reaped on the way.
   std::vector<pid_t> live_strays() const {
+    // Fast path, no scan of every process (one per step, on a machine that may run thousands):
+    // with no child left but the leader and the relay, nothing of the step lives. Why: the
+    // group's members are the leader's descendants (our own session holds nothing else), and
+    // the topmost live one among them lost its parent, so it was reparented to us (subreaper):
+    // it would be our child, alive or a zombie to reap.
+    if (const auto children = own_children()) {
+      if (std::all_of(children->begin(), children->end(),
+                      [&](pid_t c) { return c == leader_ || c == relay_; }))
+        return {};
+    }
     std::vector<pid_t> out;
     for (const ProcEntry& p : list_processes()) {
       if (p.pid == leader_ || p.pid == self_ || p.pid == relay_) continue;
