@@ -325,6 +325,36 @@ TEST_F(GitRepoTest, EnsureCommitClonesThenFetchesNewCommits) {
   EXPECT_TRUE(ensure_commit(work_, cache, second.substr(0, 10)).ok());
 }
 
+// Each fetch into a cache adds a pack of its own; after each, a multi-pack-index covers every
+// pack (git's own `multi-pack-index verify` accepts it), and every fetched commit still reads.
+TEST_F(GitRepoTest, FetchesIndexTheCachesPacksTogether) {
+  const std::string cache = (tmp_.path() / "cache" / "work.git").string();
+  const fs::path packs = fs::path(cache) / "objects" / "pack";
+  std::vector<std::string> shas;
+  for (int i = 0; i < 4; ++i) {
+    write("f" + std::to_string(i) + ".txt", std::to_string(i) + "\n");
+    shas.push_back(commit("c" + std::to_string(i)));
+    ASSERT_TRUE(ensure_commit(work_, cache, shas.back()).ok());
+  }
+  int pack_files = 0;
+  for (const auto& e : fs::directory_iterator(packs)) pack_files += e.path().extension() == ".pack";
+  EXPECT_GE(pack_files, 2) << "each fetch is expected to add a pack";
+  ASSERT_TRUE(fs::exists(packs / "multi-pack-index"));
+  auto verify = run_command({"git", "-C", cache, "multi-pack-index", "verify"}, "",
+                            std::chrono::seconds(60), env_);
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  const std::string midx = slurp(packs / "multi-pack-index");  // its PNAM chunk names each pack
+  for (const auto& e : fs::directory_iterator(packs)) {
+    if (e.path().extension() != ".idx") continue;
+    EXPECT_NE(midx.find(e.path().filename().string()), std::string::npos) << e.path();
+  }
+  auto cached = open_repo(cache);
+  ASSERT_TRUE(cached.ok()) << cached.error();
+  for (std::size_t i = 0; i < shas.size(); ++i)
+    EXPECT_EQ(*(*cached)->read_file(shas[i], "f" + std::to_string(i) + ".txt"),
+              std::to_string(i) + "\n");
+}
+
 TEST_F(GitRepoTest, EnsureCommitTrailingSlashNamesTheSameCache) {
   write("a.txt", "1\n");
   const std::string sha = commit("first");

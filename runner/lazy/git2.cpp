@@ -7,6 +7,7 @@
 // stackrun does not link libgit2, so commands that never read git do not load it and its
 // ~15 dependencies (krb5, mbedtls, ssh2, libcrypto, ...) at start.
 #include <git2.h>
+#include <git2/sys/midx.h>
 
 #include "runner/lazy/lazy_lib.hpp"
 
@@ -143,6 +144,22 @@ int git_libgit2_shutdown(void) {
   STACKRUN_GIT2(git_libgit2_shutdown);
   return real();
 }
+int git_midx_writer_add(git_midx_writer *w, const char *idx_path) {
+  STACKRUN_GIT2(git_midx_writer_add);
+  return real(w, idx_path);
+}
+int git_midx_writer_commit(git_midx_writer *w) {
+  STACKRUN_GIT2(git_midx_writer_commit);
+  return real(w);
+}
+void git_midx_writer_free(git_midx_writer *w) {
+  STACKRUN_GIT2(git_midx_writer_free);
+  real(w);
+}
+int git_midx_writer_new(git_midx_writer **out, const char *pack_dir) {
+  STACKRUN_GIT2(git_midx_writer_new);
+  return real(out, pack_dir);
+}
 void git_object_free(git_object *object) {
   STACKRUN_GIT2(git_object_free);
   real(object);
@@ -186,6 +203,10 @@ void git_repository_free(git_repository *repo) {
 int git_repository_open_ext(git_repository **out, const char *path, unsigned int flags, const char *ceiling_dirs) {
   STACKRUN_GIT2(git_repository_open_ext);
   return real(out, path, flags, ceiling_dirs);
+}
+const char * git_repository_path(const git_repository *repo) {
+  STACKRUN_GIT2(git_repository_path);
+  return real(repo);
 }
 int git_revparse_single(git_object **out, git_repository *repo, const char *spec) {
   STACKRUN_GIT2(git_revparse_single);
