@@ -4,6 +4,7 @@
 // normalisation alone, and for Classifier::classify, then the classify/baseline ratio.
 // A second log ends in a transient error instead, decided by terragrunt's dot-all patterns
 // (whose wildcards stop at a blank line, so the match lies within the final error box).
+// Also the glob matcher on pathological input (ms per round; GlobMatch tests its answers).
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -13,6 +14,7 @@
 
 #include "bench/bench_util.hpp"
 #include "runner/core/classify.hpp"
+#include "runner/core/glob.hpp"
 #include "runner/core/normalise.hpp"
 
 namespace {
@@ -190,10 +192,32 @@ void BM_classify_transient_end(benchmark::State& state) {
   run_classify(state, transient_log(), Class::transient);
 }
 
+// The glob matcher on inputs that make a backtracking matcher exponential (the same as
+// GlobMatch.AnswersPathologicalInput): time per round of the four matches.
+void BM_glob_pathological(benchmark::State& state) {
+  std::string deep;
+  for (int i = 0; i < 2000; ++i) deep += "d/";
+  deep += "y";
+  const std::string long_segment(5000, 'a');
+  const std::string deep_long = deep + "/" + long_segment;
+  auto round = [&] {
+    return !stackrun::core::glob_match("**/**/**/**/**/**/**/**/x", deep) &&
+           stackrun::core::glob_match("**/**/**/**/**/**/**/**/y", deep) &&
+           !stackrun::core::glob_match("*a*a*a*a*a*a*a*a*b", long_segment) &&
+           !stackrun::core::glob_match("**/*a*a*a*a*b", deep_long);
+  };
+  if (!round()) {
+    state.SkipWithError("a pathological glob gave a wrong answer");
+    return;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(round());
+}
+
 BENCHMARK(BM_baseline_memchr_lines)->Unit(benchmark::kMillisecond)->Iterations(5);
 BENCHMARK(BM_normalise)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_classify)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_classify_transient_end)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_glob_pathological)->Unit(benchmark::kMillisecond)->Iterations(5);
 
 // Console output plus a closing summary: MB/s (10^6 bytes) by CPU time and by wall time (the
 // host is shared, so wall time includes waiting for a core), and the classify/baseline ratio.
@@ -204,6 +228,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     for (const Run& r : runs) {
       if (r.error_occurred || r.iterations == 0) continue;
       const std::string& name = r.run_name.function_name;
+      if (name == "BM_glob_pathological") continue;  // not a log scan: its time is printed above
       const std::size_t size =
           name == "BM_classify_transient_end" ? transient_log().size() : big_log().size();
       const double bytes = static_cast<double>(r.iterations) * static_cast<double>(size);

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -222,18 +221,18 @@ TEST(GlobError, Table) {
   }
 }
 
-TEST(GlobMatch, StaysFastOnPathologicalInput) {
+// Inputs that make a backtracking matcher exponential: a linear one answers them at once, an
+// exponential one never finishes (ctest's --timeout fails it). How fast they are is measured by
+// BM_glob_pathological in bench/classify_bench.cpp, never here.
+TEST(GlobMatch, AnswersPathologicalInput) {
   std::string deep;
   for (int i = 0; i < 2000; ++i) deep += "d/";
   deep += "y";
   const std::string long_segment(5000, 'a');
-  const auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(glob_match("**/**/**/**/**/**/**/**/x", deep));
   EXPECT_TRUE(glob_match("**/**/**/**/**/**/**/**/y", deep));
   EXPECT_FALSE(glob_match("*a*a*a*a*a*a*a*a*b", long_segment));
   EXPECT_FALSE(glob_match("**/*a*a*a*a*b", deep + "/" + long_segment));
-  const auto took = std::chrono::steady_clock::now() - start;
-  EXPECT_LT(took, std::chrono::seconds(2));
 }
 
 }  // namespace
