@@ -38,8 +38,8 @@ struct Fixture {
         st, {lease_ms, offer_ms}, [this] { return now; }, [] { return 0.5; });
   }
 
-  // A run of `kind` with one job on stack "stacks/a", created through the coordinator.
-  Id add_job(Coordinator& c, core::JobKind kind) {
+  // A push run of `kind` on the fixture's repo, without jobs yet.
+  store::NewRun new_run(core::JobKind kind = core::JobKind::apply) const {
     store::NewRun r;
     r.repo_id = repo;
     r.pipeline = "p";
@@ -47,6 +47,12 @@ struct Fixture {
     r.kind = kind;
     r.event = "push";
     r.commit_sha = std::string(40, 'a');
+    return r;
+  }
+
+  // A run of `kind` with one job on stack "stacks/a", created through the coordinator.
+  Id add_job(Coordinator& c, core::JobKind kind) {
+    store::NewRun r = new_run(kind);
     r.policy.lock.wait = core::Duration(0);  // a lock skips at once
     store::NewJob j;
     j.stack = "stacks/a";
@@ -276,12 +282,7 @@ TEST(Coordinator, ARetryIsADeadline) {
 TEST(Coordinator, ATriggersRunsAreCreatedAllOrNone) {
   Fixture f;
   auto c = f.make(1000);
-  store::NewRun good;
-  good.repo_id = f.repo;
-  good.pipeline = "p";
-  good.pipeline_file = ".stackrun/p.yml";
-  good.event = "push";
-  good.commit_sha = std::string(40, 'a');
+  const store::NewRun good = f.new_run();
   store::NewRun bad = good;
   bad.repo_id = f.repo + 999;  // no such repo: the second insert fails
   EXPECT_THROW(c.create_runs({good, bad}), store::DbError);
@@ -473,12 +474,7 @@ TEST(Coordinator, AnIdleClaimWritesNothing) {
 TEST(Coordinator, AClaimLooksPastPagesOfJobsItCannotTake) {
   Fixture f;
   auto c = f.make(1000);
-  store::NewRun r;
-  r.repo_id = f.repo;
-  r.pipeline = "p";
-  r.pipeline_file = ".stackrun/p.yml";
-  r.event = "push";
-  r.commit_sha = std::string(40, 'a');
+  store::NewRun r = f.new_run();
   for (int i = 0; i < 21; ++i) {
     store::NewJob j;
     j.stack = "stacks/s" + std::to_string(100 + i);

@@ -267,23 +267,6 @@ bool Store::transition_job(Id job_id, core::JobStatus from, core::JobStatus to,
   return db_.changes() == 1;
 }
 
-std::vector<JobRow> Store::claimable_jobs(Millis now) {
-  auto s = db_.prepare(
-      select_jobs("WHERE status = 'queued' AND not_before <= ?1 ORDER BY run_id, tier_index, id"));
-  s.bind(1, now);
-  std::vector<JobRow> out;
-  while (s.step()) out.push_back(read_job(s));
-  return out;
-}
-
-std::vector<JobRow> Store::unfinished_jobs() {
-  auto s = db_.prepare(select_jobs(
-      "WHERE status IN ('pending', 'queued', 'running', 'needs_approval') ORDER BY id"));
-  std::vector<JobRow> out;
-  while (s.step()) out.push_back(read_job(s));
-  return out;
-}
-
 std::vector<JobRow> Store::claimable_page(Millis now, const JobRow* after, int limit) {
   auto s = db_.prepare(
       select_jobs("WHERE status = 'queued' AND not_before <= ?1 AND (run_id, tier_index, id) > "

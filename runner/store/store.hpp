@@ -61,16 +61,13 @@ class Store {
   bool transition_job(Id job_id, core::JobStatus from, core::JobStatus to,
                       const std::string& result_reason, std::optional<Millis> finished_at,
                       Millis not_before = 0);
-  // queued jobs whose not_before has passed, in claim order (run, tier, id).
-  std::vector<JobRow> claimable_jobs(Millis now);
-  // At most `limit` of the same, in the same order, after `after` (a row of a previous page):
-  // a claim reads a page at a time, so its cost does not grow with the number of queued jobs.
+  // At most `limit` queued jobs whose not_before has passed, in claim order (run, tier, id),
+  // after `after` (a row of a previous page; null: from the first): a claim reads a page at a
+  // time, so its cost does not grow with the number of queued jobs.
   std::vector<JobRow> claimable_page(Millis now, const JobRow* after, int limit);
-  // pending, queued and running jobs of every run, by id (for the one-per-stack, run-order
-  // and parallelism checks).
-  std::vector<JobRow> unfinished_jobs();  // pending, queued, running, needs_approval
-  // The part of unfinished_jobs() that core::pick_job reads for `candidates`: every running
-  // job (the tiers' loads) and every unfinished job on a candidate's (repo, stack), by id.
+  // The unfinished jobs (pending, queued, running, needs_approval) that core::pick_job reads
+  // for `candidates` (the one-per-stack, run-order and parallelism checks): every running job
+  // (the tiers' loads) and every unfinished job on a candidate's (repo, stack), by id.
   std::vector<JobRow> unfinished_for(const std::vector<JobRow>& candidates);
   // Bumps the job's epoch and marks it running iff it is still queued. Returns the new epoch.
   std::optional<std::int64_t> claim_job(Id job_id);

@@ -226,7 +226,7 @@ TEST(Store, NextNotBeforeIsTheEarliestWaitingRetry) {
                      kNow + 100);
   EXPECT_EQ(s.b.next_not_before(kNow), kNow + 100);
   EXPECT_EQ(s.b.next_not_before(kNow + 100), kNow + 300);  // strictly after now
-  EXPECT_EQ(s.b.claimable_jobs(kNow + 100).size(), 1u);
+  EXPECT_EQ(s.b.claimable_page(kNow + 100, nullptr, 10).size(), 1u);
 }
 
 TEST(Store, ConcurrentClaimersNeverShareAJob) {
@@ -234,12 +234,12 @@ TEST(Store, ConcurrentClaimersNeverShareAJob) {
   TwoActors s;
   std::vector<std::string> stacks;
   for (int i = 0; i < 40; ++i) stacks.push_back("stacks/s" + std::to_string(i));
-  s.run_with(stacks);
+  const Id run = s.run_with(stacks);
   std::atomic<int> claimed{0};
   auto claimer = [&](Store& st) {
     for (int round = 0; round < 200; ++round) {  // bounded
       auto tx = st.begin();
-      const auto free = st.claimable_jobs(kNow);
+      const auto free = st.claimable_page(kNow, nullptr, 1);
       if (free.empty()) return;
       if (st.claim_job(free.front().id)) ++claimed;
       tx.commit();
@@ -250,38 +250,36 @@ TEST(Store, ConcurrentClaimersNeverShareAJob) {
   t1.join();
   t2.join();
   EXPECT_EQ(claimed.load(), 40);
-  for (const auto& j : s.a.unfinished_jobs())
-    EXPECT_EQ(j.epoch, 1) << j.stack;  // claimed once each
+  for (const auto& j : s.a.jobs_of_run(run)) EXPECT_EQ(j.epoch, 1) << j.stack;  // claimed once each
 }
 
-// claimable_page walks claimable_jobs in the same order, a page at a time; unfinished_for
-// gives pick_job every running job and every unfinished job on a candidate's stack, no more.
+// claimable_page walks the queued jobs in claim order (run, tier, id), a page at a time;
+// unfinished_for gives pick_job every running job and every unfinished job on a candidate's
+// stack, no more.
 TEST(Store, ClaimablePagesAndTheirUnfinishedJobs) {
   TwoActors s;
   const Id older = s.run_with({"stacks/a", "stacks/b", "stacks/c"});
-  const Id newer = s.run_with({"stacks/c", "stacks/d", "stacks/e"});
+  s.run_with({"stacks/c", "stacks/d", "stacks/e"});
   s.offer(s.first_job(older));  // stacks/a runs now
-  const auto all = s.b.claimable_jobs(kNow);
-  ASSERT_EQ(all.size(), 5u);
-  std::vector<Id> paged;
+  auto label = [&](const JobRow& j) {
+    return std::to_string(j.run_id == older ? 1 : 2) + ":" + j.stack;
+  };
+  std::vector<std::string> paged;
   std::vector<JobRow> page;
   for (int i = 0; i < 10; ++i) {  // bounded: 5 rows in pages of 2
     page = s.b.claimable_page(kNow, page.empty() ? nullptr : &page.back(), 2);
     if (page.empty()) break;
     EXPECT_LE(page.size(), 2u);
-    for (const auto& j : page) paged.push_back(j.id);
+    for (const auto& j : page) paged.push_back(label(j));
   }
-  std::vector<Id> expected;
-  for (const auto& j : all) expected.push_back(j.id);
-  EXPECT_EQ(paged, expected);
+  EXPECT_EQ(paged, (std::vector<std::string>{"1:stacks/b", "1:stacks/c", "2:stacks/c", "2:stacks/d",
+                                             "2:stacks/e"}));
 
   const auto first = s.b.claimable_page(kNow, nullptr, 2);  // older's b and c
   std::vector<std::string> seen;
-  for (const auto& j : s.b.unfinished_for(first))
-    seen.push_back(std::to_string(j.run_id == older ? 1 : 2) + ":" + j.stack);
+  for (const auto& j : s.b.unfinished_for(first)) seen.push_back(label(j));
   EXPECT_EQ(seen,
             (std::vector<std::string>{"1:stacks/a", "1:stacks/b", "1:stacks/c", "2:stacks/c"}));
-  (void)newer;
 }
 
 TEST(Store, RaiseCancelNeverLowersTheLevel) {
