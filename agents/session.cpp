@@ -58,6 +58,11 @@ bool Session::should_stop() {
   return cancel_ || fenced_ || self_fenced_;
 }
 
+bool Session::output_closed() {
+  std::lock_guard lk(mu_);
+  return output_closed_;
+}
+
 bool Session::cancelled() {
   std::lock_guard lk(mu_);
   return cancel_;
@@ -133,6 +138,13 @@ void Session::ship_loop() {
   Ms backoff{0};
   bool failing = false, fresh = false;
   for (;;) {  // one pass per batch or wake-up, until closing or refused
+    // Output comes in bursts: after a wake-up, give the burst a few ms to join, so that it
+    // costs one request rather than one per line. A backlog ships at once.
+    if (fresh && !output_closed()) sleep_unless_woken(o_.coalesce);
+    fresh = false;
+    // Read after that pause, never before it: a drain() during the pause spends its wake-up
+    // there, and a stale "not ended" would then wait out the whole fallback for output that
+    // never comes (a 1 s stall at the end of about one fast job in twenty).
     bool ended = false;
     {
       std::lock_guard lk(mu_);
@@ -141,10 +153,6 @@ void Session::ship_loop() {
     }
     if (reader_.capped())
       if (auto problem = reader_.bound_disk()) log_(*problem);
-    // Output comes in bursts: after a wake-up, give the burst a few ms to join, so that it
-    // costs one request rather than one per line. A backlog ships at once.
-    if (fresh && !ended) sleep_unless_woken(o_.coalesce);
-    fresh = false;
     const wire::LogBatch* batch = reader_.next(ended);
     if (batch == nullptr) {
       if (ended && reader_.done(true)) {

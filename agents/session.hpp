@@ -61,6 +61,7 @@ class Session {
 
  private:
   void ship_loop();
+  bool output_closed();  // drain() was called
   void beat_loop();
   // Waits for new output (inotify), a wake() or `wait`; drains what woke it.
   void wait_for_output(Ms wait);
