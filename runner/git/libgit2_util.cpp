@@ -1,7 +1,12 @@
 #include "runner/git/libgit2_util.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
+#include <deque>
+#include <mutex>
+#include <vector>
 
 namespace stackrun::git::detail {
 
@@ -28,6 +33,73 @@ Result<RepoPtr> open_at(const std::string& path) {
   if (rc < 0)
     return Result<RepoPtr>::fail("cannot open git repository " + path + ": " + last_error(rc));
   return repo;
+}
+
+namespace {
+
+struct Idle {
+  std::string path;
+  unsigned long long dev = 0, ino = 0;
+  std::vector<RepoPtr> repos;
+};
+
+// Paths by last use, the most recent at the back. Freed at exit like any static (libgit2 is
+// never shut down, so freeing a repository then is safe).
+std::mutex pool_mu;
+std::deque<Idle>& pool() {
+  static std::deque<Idle> p;
+  return p;
+}
+
+}  // namespace
+
+PooledRepo::~PooledRepo() {
+  if (!repo_) return;
+  std::lock_guard lk(pool_mu);
+  auto& p = pool();
+  auto it = std::find_if(p.begin(), p.end(), [&](const Idle& i) { return i.path == path_; });
+  if (it != p.end() && (it->dev != dev_ || it->ino != ino_)) {
+    p.erase(it);  // handles of a directory that is gone
+    it = p.end();
+  }
+  if (it == p.end()) {
+    if (p.size() >= kPooledPaths) p.pop_front();
+    p.push_back({path_, dev_, ino_, {}});
+    it = std::prev(p.end());
+  }
+  if (it->repos.size() < kPooledPerPath) it->repos.push_back(std::move(repo_));
+}
+
+Result<PooledRepo> borrow_at(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    const auto dev = static_cast<unsigned long long>(st.st_dev);
+    const auto ino = static_cast<unsigned long long>(st.st_ino);
+    {
+      std::lock_guard lk(pool_mu);
+      auto& p = pool();
+      auto it = std::find_if(p.begin(), p.end(), [&](const Idle& i) { return i.path == path; });
+      if (it != p.end() && it->dev == dev && it->ino == ino && !it->repos.empty()) {
+        RepoPtr r = std::move(it->repos.back());
+        it->repos.pop_back();
+        return PooledRepo(std::move(r), path, dev, ino);
+      }
+    }
+    auto opened = open_at(path);
+    if (!opened) return Error{opened.error()};
+    return PooledRepo(std::move(*opened), path, dev, ino);
+  }
+  auto opened = open_at(path);  // names what is wrong with the path
+  if (!opened) return Error{opened.error()};
+  return PooledRepo(std::move(*opened), path, 0, 0);
+}
+
+void free_pooled_repos() {
+  std::deque<Idle> gone;
+  {
+    std::lock_guard lk(pool_mu);
+    gone.swap(pool());
+  }
 }
 
 Result<CommitPtr> lookup_commit(git_repository* repo, const std::string& repo_path,

@@ -37,6 +37,34 @@ std::string last_error(int rc);
 // Opens the repository exactly at `path` (work tree or bare; no search upwards).
 Result<RepoPtr> open_at(const std::string& path);
 
+// A repository handle lent by borrow_at; it goes back to the pool when destroyed.
+class PooledRepo {
+ public:
+  PooledRepo(RepoPtr repo, std::string path, unsigned long long dev, unsigned long long ino)
+      : repo_(std::move(repo)), path_(std::move(path)), dev_(dev), ino_(ino) {}
+  PooledRepo(PooledRepo&&) noexcept = default;
+  PooledRepo& operator=(PooledRepo&&) noexcept = default;
+  ~PooledRepo();
+  git_repository* get() const { return repo_.get(); }
+
+ private:
+  RepoPtr repo_;
+  std::string path_;
+  unsigned long long dev_ = 0, ino_ = 0;  // the directory it was opened at
+};
+
+// Like open_at, but lends a handle this process opened at `path` before and got back, while
+// `path` is still the same directory (device and inode; a cache removed and cloned again is
+// opened afresh). Why: an open reads three config files and lists and maps the pack indexes,
+// about 1 ms, and an agent opens its cache twice per job. A kept handle still sees what changed
+// on disk since: libgit2 reads refs and loose objects from disk at each lookup and rescans the
+// packs when a lookup misses. One borrower at a time per handle; at most kPooledPerPath idle
+// handles per path and kPooledPaths paths are kept (the oldest path goes first).
+inline constexpr std::size_t kPooledPerPath = 4, kPooledPaths = 16;
+Result<PooledRepo> borrow_at(const std::string& path);
+// Frees every idle pooled handle (their object caches and mapped packs). Thread-safe.
+void free_pooled_repos();
+
 // The commit `rev` names in `repo` (anything git rev-parse accepts, peeled to a commit).
 // `repo_path` names the repository in the error text.
 Result<CommitPtr> lookup_commit(git_repository* repo, const std::string& repo_path,

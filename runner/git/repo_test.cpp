@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "runner/git/libgit2_util.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -323,6 +324,51 @@ TEST_F(GitRepoTest, EnsureCommitClonesThenFetchesNewCommits) {
   EXPECT_EQ(*(*cached)->read_file(second, "a.txt"), "2\n");
   // Present already: no fetch needed, still fine (also by short id).
   EXPECT_TRUE(ensure_commit(work_, cache, second.substr(0, 10)).ok());
+}
+
+// An agent keeps its cache's repository handle open between jobs (detail::borrow_at). A kept
+// handle must see what fetches and a re-clone changed on disk since it was opened.
+TEST_F(GitRepoTest, AKeptCacheHandleSeesFetchesAndReclonesMadeSince) {
+  write("a.txt", "1\n");
+  const std::string first = commit("first");
+  const std::string cache = (tmp_.path() / "cache" / "work.git").string();
+  const std::string dest = (tmp_.path() / "ws").string();
+  ASSERT_TRUE(ensure_commit(work_, cache, first).ok());
+  ASSERT_TRUE(update_checkout(cache, std::nullopt, first, dest, {}).ok());
+  git_repository* kept = nullptr;
+  {
+    auto a = detail::borrow_at(cache);
+    ASSERT_TRUE(a.ok()) << a.error();
+    kept = a->get();
+    auto b = detail::borrow_at(cache);  // while `a` is lent: another handle
+    ASSERT_TRUE(b.ok()) << b.error();
+    EXPECT_NE(b->get(), kept);
+  }
+  {
+    auto again = detail::borrow_at(cache);
+    ASSERT_TRUE(again.ok()) << again.error();
+    EXPECT_EQ(again->get(), kept) << "the handle given back last is lent first";
+  }
+
+  write("a.txt", "2\n");
+  write("b.txt", "b\n");
+  const std::string second = commit("second");
+  ASSERT_TRUE(ensure_commit(work_, cache, second).ok());  // a fetch: a new pack
+  auto r = update_checkout(cache, first, second, dest, {});
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(slurp(fs::path(dest) / "a.txt"), "2\n");
+  EXPECT_EQ(slurp(fs::path(dest) / "b.txt"), "b\n");
+
+  fs::remove_all(cache);  // what an operator does to a broken cache
+  write("c.txt", "c\n");
+  const std::string third = commit("third");
+  ASSERT_TRUE(ensure_commit(work_, cache, third).ok());  // cloned again
+  r = update_checkout(cache, second, third, dest, {});
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(slurp(fs::path(dest) / "c.txt"), "c\n");
+  detail::free_pooled_repos();
+  auto fresh = detail::borrow_at(cache);
+  ASSERT_TRUE(fresh.ok()) << fresh.error();
 }
 
 // Each fetch into a cache adds a pack of its own; after each, a multi-pack-index covers every

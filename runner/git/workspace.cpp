@@ -211,6 +211,10 @@ Result<detail::RepoPtr> open_cache(const std::string& cache_dir) {
 
 }  // namespace
 
+void close_kept_repos() {
+  detail::free_pooled_repos();
+}
+
 Status ensure_commit(const std::string& url, const std::string& cache_dir_arg,
                      std::string_view commit, const Credentials& credentials) {
   std::string cache_dir = cache_dir_arg;
@@ -223,7 +227,7 @@ Status ensure_commit(const std::string& url, const std::string& cache_dir_arg,
   // Fast path without the lock: readers are safe alongside a fetch (objects are written
   // before refs move, and both atomically).
   if (fs::exists(cache_dir, ec)) {
-    auto repo = detail::open_at(cache_dir);
+    auto repo = detail::borrow_at(cache_dir);
     if (repo) {
       auto has = has_commit(repo->get(), cache_dir, commit);
       if (!has) return Error{has.error()};

@@ -207,7 +207,7 @@ Result<std::vector<std::string>> update_checkout(const std::string& repo_dir,
                                                  const std::vector<std::string>& also) {
   using R = Result<std::vector<std::string>>;
   if (auto s = detail::init_libgit2(); !s) return Error{s.error()};
-  auto repo = detail::open_at(repo_dir);
+  auto repo = detail::borrow_at(repo_dir);  // an agent's cache, once per job
   if (!repo) return Error{repo.error()};
   auto to_tree = tree_at(repo->get(), repo_dir, to);
   if (!to_tree) return Error{to_tree.error()};
