@@ -5,12 +5,14 @@
 #include "agents/agent.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -67,8 +69,13 @@ class Agent {
     const auto left = AttemptDir::existing(o_.work_dir);
     for (std::size_t i = 0; i < left.size(); ++i) resumes[i % n].push_back(left[i]);
     std::vector<std::thread> slots;
+    {
+      std::lock_guard lk(idle_mu_);
+      busy_ = slots_left_ = static_cast<int>(n);  // each resumes its share first
+    }
     for (std::size_t i = 0; i < n; ++i)
       slots.emplace_back([this, &l = links[i], &r = resumes[i]] { guarded_slot(l, r); });
+    release_when_idle();
     for (auto& t : slots) t.join();
     if (failure_) std::rethrow_exception(failure_);
     return exit_code_;
@@ -79,11 +86,41 @@ class Agent {
   void guarded_slot(SlotLinks& links, const std::vector<AttemptDir>& resumes) {
     try {
       for (const AttemptDir& dir : resumes) resume_attempt(dir, links, o_, d_);
+      busy(false);
       slot(links);
     } catch (...) {
       std::lock_guard lk(mu_);
       if (!failure_) failure_ = std::current_exception();
       quit_.request_stop();
+    }
+    std::lock_guard lk(idle_mu_);
+    --slots_left_;
+    idle_cv_.notify_all();
+  }
+
+  void busy(bool on) {
+    std::lock_guard lk(idle_mu_);
+    busy_ += on ? 1 : -1;
+    if (on) released_ = false;
+    idle_cv_.notify_all();
+  }
+
+  // Until every slot has returned: once per idle spell, when no slot has had a job for
+  // idle_release, gives back what is kept for the next job. Why malloc_trim: main() keeps up to
+  // 16 MiB of freed heap for the log path's megabyte buffers, which an idle agent should not hold.
+  void release_when_idle() {
+    std::unique_lock lk(idle_mu_);
+    for (;;) {
+      idle_cv_.wait(lk, [this] { return slots_left_ == 0 || (busy_ == 0 && !released_); });
+      if (slots_left_ == 0) return;
+      if (idle_cv_.wait_for(lk, o_.timings.idle_release,
+                            [this] { return slots_left_ == 0 || busy_ > 0; }))
+        continue;
+      released_ = true;
+      lk.unlock();
+      d_.workspaces.idle();
+      malloc_trim(0);
+      lk.lock();
     }
   }
 
@@ -110,9 +147,13 @@ class Agent {
         backoff = Ms(0);
       }
       switch (r.answer) {
-        case Answer::ok:
-          if (auto fatal = take_offer(r.value, links, o_, d_, stop)) return give_up(*fatal);
+        case Answer::ok: {
+          busy(true);
+          auto fatal = take_offer(r.value, links, o_, d_, stop);
+          busy(false);
+          if (fatal) return give_up(*fatal);
           break;
+        }
         case Answer::none:
           break;
         case Answer::refused:
@@ -142,6 +183,10 @@ class Agent {
   std::atomic<int> exit_code_{0};
   std::mutex mu_;
   std::exception_ptr failure_;
+  std::mutex idle_mu_;
+  std::condition_variable idle_cv_;
+  int busy_ = 0, slots_left_ = 0;  // slots with a job (or resuming), slots not yet returned
+  bool released_ = false;          // this idle spell's release is done
 };
 
 }  // namespace

@@ -27,6 +27,10 @@ struct AgentTimings {
   std::size_t log_chunk_bytes = 256 * 1024;       // one log chunk (a longer line is split)
   std::chrono::milliseconds drain_limit{std::chrono::minutes(10)};   // deliver the logs
   std::chrono::milliseconds finish_limit{std::chrono::minutes(10)};  // deliver the report
+  // Every slot idle this long: the agent gives back memory kept for the next job (the
+  // workspace maker's open caches, freed heap). Once per idle spell, so an idle agent still
+  // never wakes.
+  std::chrono::milliseconds idle_release{1'000};
 };
 
 struct AgentOptions {

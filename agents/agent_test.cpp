@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "agents/agent_test_harness.hpp"
 
 namespace stackrun::agent {
@@ -156,6 +159,32 @@ TEST(Agent, EachThreadGetsItsOwnLink) {
   EXPECT_EQ(h.stop_and_await(), 0);
   EXPECT_EQ(h.server.links_made(), 6);  // per slot: claims/reports, logs, heartbeats
   EXPECT_EQ(h.server.concurrent_uses(), 0);
+}
+
+// Once no slot has had a job for idle_release, the agent gives back what it keeps for the next
+// job (the workspace maker's idle()), once per idle spell: an idle agent does not keep waking.
+TEST(Agent, GivesBackWhatItKeepsOncePerIdleSpell) {
+  AgentHarness h;
+  h.options.timings.idle_release = std::chrono::milliseconds(20);
+  const auto idles_reach = [&](int n) {
+    for (int i = 0; i < 1000 && h.workspaces.idles() < n; ++i)  // bounded: 10 s
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return h.workspaces.idles() >= n;
+  };
+  h.server.push_offer(h.offer(11));
+  h.start();
+  ASSERT_TRUE(h.wait([&] { return h.server.finishes().size() == 1 && h.server.parked() == 1; }));
+  ASSERT_TRUE(idles_reach(1));
+  const int after_first = h.workspaces.idles();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // 15 idle_release periods
+  EXPECT_EQ(h.workspaces.idles(), after_first) << "released again in the same idle spell";
+
+  h.server.push_offer(h.offer(12));
+  ASSERT_TRUE(h.wait([&] { return h.server.finishes().size() == 2 && h.server.parked() == 1; }));
+  ASSERT_TRUE(idles_reach(after_first + 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(h.workspaces.idles(), after_first + 1);
+  EXPECT_EQ(h.stop_and_await(), 0);
 }
 
 }  // namespace

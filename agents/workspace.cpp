@@ -199,6 +199,10 @@ Status GitWorkspaceMaker::rebuild(const std::string& cache, const std::string& c
   return ok_status();
 }
 
+void GitWorkspaceMaker::idle() {
+  git::close_kept_repos();
+}
+
 void GitWorkspaceMaker::release(const std::string& repo_url, const std::string& dest) {
   std::error_code ec;
   if (!fs::exists(state_of(dest), ec)) return remove_tree(dest);

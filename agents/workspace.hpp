@@ -27,6 +27,9 @@ class WorkspaceMaker {
   // is gone afterwards. The default removes it. Thread-safe; never fails (a workspace it
   // cannot keep is removed).
   virtual void release(const std::string& repo_url, const std::string& dest);
+  // Every slot has been idle a while (AgentTimings::idle_release): give back what is only kept
+  // to make the next job cheaper. The default keeps nothing. Thread-safe.
+  virtual void idle() {}
 };
 
 // What GitWorkspaceMaker did so far (for tests, logs and scripts/bench).
@@ -62,6 +65,8 @@ class GitWorkspaceMaker final : public WorkspaceMaker {
   Status make(const std::string& repo_url, const std::string& commit,
               const std::string& dest) override;
   void release(const std::string& repo_url, const std::string& dest) override;
+  // Closes the caches' repository handles kept open between jobs (git::close_kept_repos).
+  void idle() override;
   WorkspaceCounts counts() const;
 
  private:

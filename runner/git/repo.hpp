@@ -78,6 +78,11 @@ using RepoOpener = std::function<Result<std::unique_ptr<Repo>>(const std::string
 // into place. Error when the commit is on no branch or tag of `url` after the fetch.
 // A refused login fails as "authentication failed for <url>: <why>".
 // A token is refused over plain http:// off loopback (check_credentials_transport).
+// ensure_commit and update_checkout keep the repositories they open for the next call (an open
+// reads the config files and maps the pack indexes). This closes every kept one, giving back
+// their object caches and mappings; the next call opens afresh. Thread-safe.
+void close_kept_repos();
+
 Status ensure_commit(const std::string& url, const std::string& cache_dir, std::string_view commit,
                      const Credentials& credentials = {});
 

@@ -1,8 +1,11 @@
 // The API's plumbing: responses, auth, the 503 safety net, and the waits (parked claims, log
 // followers, the one deadline timer). The routes are in api_agent.cpp and api_operator.cpp.
+#include <malloc.h>
+
 #include <cctype>
 #include <iostream>
 
+#include "runner/git/repo.hpp"
 #include "runner/server/api_internal.hpp"
 #include "runner/server/tokens.hpp"
 #include "runner/wire/log_frames.hpp"
@@ -76,6 +79,29 @@ void Api::guarded(const http::Reply& reply, const std::function<void()>& fn) {
   // Also after an error: a transition may have committed before a later read failed, and
   // its waiters must still be woken (a spurious wake is harmless).
   after_change();
+  if (!quiet_) note_work();
+  quiet_ = false;
+}
+
+void Api::note_work() {
+  ++work_;
+  if (release_armed_) return;
+  release_armed_ = true;
+  arm_release(work_);
+}
+
+void Api::arm_release(std::uint64_t seen) {
+  auto weak = weak_from_this();
+  http.after(std::chrono::milliseconds(options.idle_release), [weak, seen] {
+    auto self = weak.lock();
+    if (!self) return;
+    if (self->work_ != seen) return self->arm_release(self->work_);
+    self->release_armed_ = false;
+    if (self->options.on_idle) return self->options.on_idle();
+    self->store.db().release_memory();
+    git::close_kept_repos();
+    malloc_trim(0);
+  });
 }
 
 void Api::after_change() {

@@ -26,6 +26,13 @@ struct ApiOptions {
   // Cron schedules (schedules.hpp): enabled and disabled through POST /schedules/{id}, read
   // again when a push moves a default branch. Null: no schedule ever fires.
   std::shared_ptr<Schedules> schedules;
+  // No request but empty claims for this long after one that was not: `on_idle` runs once, on
+  // the io thread. Default: give back freed heap (main() keeps up to 16 MiB of it for the log
+  // path) and the repositories kept open between runs (git::close_kept_repos). An idle server's
+  // agents park claims that end empty every claim wait; those do not count, so an idle server
+  // does this once and then sleeps.
+  Millis idle_release = 2'000;
+  std::function<void()> on_idle;
 };
 
 class Api;

@@ -28,6 +28,7 @@ void Api::claim(const http::Request& req, http::Reply reply) {
       reply(json_response(200, wire::encode(offer_of(*c, coord.options()))));
       return;
     }
+    quiet();  // no work found: an idle agent's claim does not keep the server from idling
     const Millis wait = std::clamp<Millis>(body->wait_ms, 0, options.max_wait_ms);
     if (wait == 0) {
       http::Response none;

@@ -32,6 +32,8 @@ class Api : public std::enable_shared_from_this<Api> {
   void guarded(const http::Reply& reply, const std::function<void()>& fn);
   // After a coordinator call: wake parked claims and log followers, re-arm the timer.
   void after_change();
+  // The request being handled found no work (an empty claim): it does not end an idle spell.
+  void quiet() { quiet_ = true; }
   void log(const std::string& line) const;
 
   // --- auth
@@ -79,6 +81,10 @@ class Api : public std::enable_shared_from_this<Api> {
   // Arms the timer 1 s from now (a store fault: look again soon).
   void retry_soon();
   void reopen_store();
+  // Counts a request that did work and arms the idle release (ApiOptions::idle_release) unless
+  // armed; when it fires after more work, it re-arms for the newest.
+  void note_work();
+  void arm_release(std::uint64_t seen);
 
   http::Server& http;
   store::Store& store;
@@ -104,6 +110,9 @@ class Api : public std::enable_shared_from_this<Api> {
   std::map<std::uint64_t, Follower> followers_;
   std::uint64_t next_waiter_ = 0;
   std::optional<Millis> armed_for_;  // the deadline the timer is armed for
+  bool quiet_ = false;               // the request being handled did no work
+  std::uint64_t work_ = 0;           // requests that did work
+  bool release_armed_ = false;
 };
 
 // The door of POST /hooks/{source} (api_hooks.cpp): an unknown source is answered 404 and a

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
+#include <thread>
 
 #include "runner/http/http_test_support.hpp"
 #include "runner/server/tokens.hpp"
@@ -45,6 +47,7 @@ struct Cluster {
   std::shared_ptr<Api> api;
   std::vector<std::string> logged;
   std::mutex log_mu;
+  std::atomic<int> idles{0};  // ApiOptions::on_idle calls
   const std::string op_token = "op-token", agent_token = "agent-token",
                     agent2_token = "agent2-token";
 
@@ -65,6 +68,8 @@ struct Cluster {
       std::lock_guard lk(log_mu);
       logged.push_back(line);
     };
+    ao.idle_release = 50;
+    ao.on_idle = [this] { ++idles; };
     api = install_routes(live.server, st, coord, *worker, wall_ms, ao);
     EXPECT_EQ(live.start(), "");
   }
@@ -106,6 +111,25 @@ Result<http::ClientResponse> claim(http::Client& c, Millis wait_ms,
                                    std::chrono::milliseconds timeout = 15s) {
   return c.request("POST", "/api/v1/agent/claim", wire::encode(wire::ClaimRequest{wait_ms, ""}),
                    timeout);
+}
+
+// The idle release runs once after requests that did work, and claims that found none (what an
+// idle cluster's agents send, forever) neither end the idle spell nor start one.
+TEST(Api, AnIdleServerReleasesMemoryOnceAfterWorkAndEmptyClaimsDoNotCount) {
+  Cluster c;
+  auto a = c.agent(c.agent_token);
+  ASSERT_EQ(claim(*a, 0)->status, 204);
+  std::this_thread::sleep_for(300ms);  // 6 idle_release periods
+  EXPECT_EQ(c.idles.load(), 0) << "an empty claim is not work";
+
+  ASSERT_EQ(c.operator_client()->request("GET", "/api/v1/runs")->status, 200);
+  ASSERT_TRUE(wait_until([&] { return c.idles.load() == 1; }));
+  ASSERT_EQ(claim(*a, 0)->status, 204);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(c.idles.load(), 1) << "once per idle spell";
+
+  ASSERT_EQ(c.operator_client()->request("GET", "/api/v1/runs")->status, 200);
+  ASSERT_TRUE(wait_until([&] { return c.idles.load() == 2; }));
 }
 
 TEST(Api, AgentRequestsNameTheirProtocolVersion) {

@@ -216,6 +216,10 @@ void Db::exec(std::string_view sql) {
   }
 }
 
+void Db::release_memory() {
+  sqlite3_db_release_memory(db_);
+}
+
 std::int64_t Db::last_insert_id() const {
   return sqlite3_last_insert_rowid(db_);
 }

@@ -101,6 +101,9 @@ class Db {
   std::int64_t last_insert_id() const;
   int changes() const;  // rows changed by the last statement
   sqlite3* raw() { return db_; }
+  // Gives back the page cache this connection does not use now (sqlite3_db_release_memory):
+  // up to its cache_size, 2 MiB by default, that an idle server need not hold.
+  void release_memory();
   const std::string& path() const { return path_; }
 
  private:

@@ -48,4 +48,14 @@ std::vector<FakeWorkspaceMaker::Call> FakeWorkspaceMaker::calls() const {
   return calls_;
 }
 
+void FakeWorkspaceMaker::idle() {
+  std::lock_guard lk(mu_);
+  ++idles_;
+}
+
+int FakeWorkspaceMaker::idles() const {
+  std::lock_guard lk(mu_);
+  return idles_;
+}
+
 }  // namespace stackrun::testing

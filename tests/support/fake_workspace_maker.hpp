@@ -30,6 +30,8 @@ class FakeWorkspaceMaker : public agent::WorkspaceMaker {
   // Runs at the start of every make() (e.g. to check what the server was told by then).
   void on_make(std::function<void()> hook);
   std::vector<Call> calls() const;
+  void idle() override;
+  int idles() const;  // idle() calls so far
 
  private:
   git::RepoOpener opener_;
@@ -38,6 +40,7 @@ class FakeWorkspaceMaker : public agent::WorkspaceMaker {
   std::optional<std::string> error_;
   std::function<void()> hook_;
   std::vector<Call> calls_;
+  int idles_ = 0;
 };
 
 }  // namespace stackrun::testing
