@@ -136,8 +136,12 @@ class Agent {
     const std::stop_token stop = quit_.get_token();
     const wire::ClaimRequest request{o_.claim_wait_ms, o_.labels};
     Ms backoff{0};
+    // The offer the last report brought (FinishRequest::claim_labels): taken without a claim.
+    std::optional<wire::Offer> next;
     while (!stop.stop_requested()) {
-      auto r = links.main->claim(request, stop);
+      auto r =
+          next ? LinkResult<wire::Offer>::of(std::move(*next)) : links.main->claim(request, stop);
+      next.reset();
       if (stop.stop_requested()) {
         if (r.ok()) d_.log("stopping: not taking attempt " + std::to_string(r.value.attempt_id));
         return;
@@ -149,7 +153,7 @@ class Agent {
       switch (r.answer) {
         case Answer::ok: {
           busy(true);
-          auto fatal = take_offer(r.value, links, o_, d_, stop);
+          auto fatal = take_offer(r.value, links, o_, d_, stop, &next);
           busy(false);
           if (fatal) return give_up(*fatal);
           break;

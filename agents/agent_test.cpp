@@ -57,7 +57,35 @@ TEST(Agent, StopWithOneSlotRunningLetsTheJobFinishAndReportThenReturns) {
   EXPECT_EQ(h.server.claims().size(), 2u) << "the idle slot made no claim after the stop";
   ASSERT_EQ(h.server.finishes().size(), 1u) << "the running job was reported";
   EXPECT_EQ(h.server.finishes()[0].verdict.cls, core::Class::success);
+  EXPECT_FALSE(h.server.finishes()[0].claim_labels) << "a stopping agent claims nothing more";
   EXPECT_EQ(h.server.routes().back(), "finish") << "nothing after the report";
+}
+
+// The report claims the slot's next job (with the agent's labels); the offer it brings back is
+// taken at once, without a claim of its own.
+TEST(Agent, AnOfferThatComesWithTheReportRunsWithoutAClaim) {
+  AgentHarness h;
+  h.options.labels = "zone=a";
+  h.server.push_offer(h.offer(11));
+  h.server.push_finish(FakeServer::R<wire::FinishAnswer>::of({false, h.offer(12)}));
+  h.start();
+  ASSERT_TRUE(h.wait([&] { return h.server.finishes().size() == 2 && h.server.parked() == 1; }));
+  EXPECT_EQ(h.stop_and_await(), 0);
+  EXPECT_EQ(h.server.claims().size(), 2u) << "one before attempt 11, one parked after 12";
+  const auto starts = h.server.starts();
+  ASSERT_EQ(starts.size(), 2u);
+  EXPECT_EQ(starts[1].attempt_id, 12);
+  const auto fin = h.server.finishes();
+  EXPECT_EQ(fin[0].attempt_id, 11);
+  EXPECT_EQ(fin[0].claim_labels, std::optional<std::string>("zone=a"));
+  EXPECT_EQ(fin[1].attempt_id, 12);
+  EXPECT_EQ(fin[1].claim_labels, std::optional<std::string>("zone=a"));
+  std::vector<std::string> slot_routes;  // the slot thread's; logs and heartbeats have their own
+  for (const auto& r : h.server.routes())
+    if (r == "claim" || r == "start" || r == "finish") slot_routes.push_back(r);
+  EXPECT_EQ(slot_routes,
+            (std::vector<std::string>{"claim", "start", "finish", "start", "finish", "claim"}))
+      << "no claim between the two jobs";
 }
 
 TEST(Agent, StartRefusedRunsNothingAndClaimsAgain) {

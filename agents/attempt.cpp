@@ -68,12 +68,14 @@ void report_unstarted(const wire::Offer& offer, const std::string& why, SlotLink
                                 false,
                                 0,
                                 {core::Class::transient, "agent.workdir", why, 0, {}, {}},
+                                {},
                                 {}};
   (void)report(req, *links.main, o, d, describe(offer));
 }
 
 void run_started(const wire::Offer& offer, const wire::LeaseAnswer& lease, SlotLinks& links,
-                 const AgentOptions& o, const AgentDeps& d) {
+                 const AgentOptions& o, const AgentDeps& d, std::stop_token stop,
+                 std::optional<wire::Offer>* next) {
   const std::string what = describe(offer);
   d.log("started " + what);
   auto dir = AttemptDir::create(o.work_dir, offer);
@@ -83,7 +85,9 @@ void run_started(const wire::Offer& offer, const wire::LeaseAnswer& lease, SlotL
   Session s({offer.attempt_id, offer.epoch}, lease, session_options(offer, o),
             {dir->spool(), dir->ship_state_path(), {}}, *links.logs, *links.beats, d.log, what);
   const Outcome out = prepare_and_run(offer, o, d, s, *dir, *spool, 0);
-  finish_attempt(offer, out, s, *dir, links, o, d, /*late=*/false);
+  // A stopping agent takes no new job: it does not claim one it would have to leave.
+  finish_attempt(offer, out, s, *dir, links, o, d, /*late=*/false,
+                 stop.stop_requested() ? nullptr : next);
 }
 
 }  // namespace
@@ -129,7 +133,8 @@ Outcome prepare_and_run(const wire::Offer& offer, const AgentOptions& o, const A
 }
 
 void finish_attempt(const wire::Offer& offer, const Outcome& out, Session& s, const AttemptDir& dir,
-                    SlotLinks& links, const AgentOptions& o, const AgentDeps& d, bool late) {
+                    SlotLinks& links, const AgentOptions& o, const AgentDeps& d, bool late,
+                    std::optional<wire::Offer>* next) {
   const std::string what = describe(offer);
   const bool drained = s.drain(o.timings.drain_limit);
   // The steps' processes are gone (run_steps waits for them): the workspace can be reused.
@@ -140,10 +145,11 @@ void finish_attempt(const wire::Offer& offer, const Outcome& out, Session& s, co
     return;
   }
   if (!drained) d.log("could not deliver every log line of " + what);
-  const wire::FinishRequest req{offer.attempt_id, offer.epoch, out.exit_code, s.cancelled(),
-                                s.seq_count(),    out.verdict, out.guard};
+  wire::FinishRequest req{offer.attempt_id, offer.epoch, out.exit_code, s.cancelled(),
+                          s.seq_count(),    out.verdict, out.guard,     std::nullopt};
+  if (next) req.claim_labels = o.labels;
   // While this runs, the session keeps heartbeating: the lease holds until the report lands.
-  if (report(req, *links.main, o, d, what, late) != Reported::undelivered) dir.remove();
+  if (report(req, *links.main, o, d, what, late, next) != Reported::undelivered) dir.remove();
 }
 
 bool sleep_unless_stopped(std::stop_token stop, std::chrono::milliseconds wait) {
@@ -156,10 +162,10 @@ bool sleep_unless_stopped(std::stop_token stop, std::chrono::milliseconds wait) 
 
 std::optional<std::string> take_offer(const wire::Offer& offer, SlotLinks& links,
                                       const AgentOptions& options, const AgentDeps& deps,
-                                      std::stop_token stop) {
+                                      std::stop_token stop, std::optional<wire::Offer>* next) {
   std::optional<std::string> fatal;
   const auto lease = confirm(offer, *links.main, options, deps, stop, fatal);
-  if (lease) run_started(offer, *lease, links, options, deps);
+  if (lease) run_started(offer, *lease, links, options, deps, stop, next);
   return fatal;
 }
 

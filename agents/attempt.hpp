@@ -24,10 +24,13 @@ struct SlotLinks {
 // Confirms `offer` and, once the server agreed, runs and reports it; drops the offer (runs
 // nothing) when the server withdrew it (404/409/403), when it could not be confirmed before
 // offer_ms passed, or when `stop` was requested before it was confirmed. Returns the text to
-// log when the server refused the start for good (400, 401): the agent must quit.
+// log when the server refused the start for good (400, 401): the agent must quit. With `next`,
+// and no stop requested by the time it reports, the report also claims the slot's next job
+// (FinishRequest::claim_labels): its offer, if any, lands in *next, to be taken at once.
 std::optional<std::string> take_offer(const wire::Offer& offer, SlotLinks& links,
                                       const AgentOptions& options, const AgentDeps& deps,
-                                      std::stop_token stop);
+                                      std::stop_token stop,
+                                      std::optional<wire::Offer>* next = nullptr);
 
 // Blocks for `wait`, or less once `stop` is requested. Returns false when stopped.
 bool sleep_unless_stopped(std::stop_token stop, std::chrono::milliseconds wait);
@@ -46,9 +49,10 @@ Outcome prepare_and_run(const wire::Offer& offer, const AgentOptions& options,
                         SpoolWriter& spool, std::size_t first_step,
                         const Outcome* previous = nullptr);
 // Ships the rest of the output, removes the workspace, reports (a `late` report also when
-// fenced), and removes the attempt's directory once the server gave a definite answer.
+// fenced), and removes the attempt's directory once the server gave a definite answer. With
+// `next`, the report claims the slot's next job (see take_offer).
 void finish_attempt(const wire::Offer& offer, const Outcome& out, Session& session,
                     const AttemptDir& dir, SlotLinks& links, const AgentOptions& options,
-                    const AgentDeps& deps, bool late);
+                    const AgentDeps& deps, bool late, std::optional<wire::Offer>* next = nullptr);
 
 }  // namespace stackrun::agent

@@ -37,7 +37,8 @@ core::Verdict compact_verdict(const core::Verdict& v, int level) {
 }
 
 Reported report(const wire::FinishRequest& req, ServerLink& link, const AgentOptions& o,
-                const AgentDeps& d, const std::string& what, bool late) {
+                const AgentDeps& d, const std::string& what, bool late,
+                std::optional<wire::Offer>* next) {
   const Instant deadline = Clock::now() + o.timings.finish_limit;
   const std::string cls(core::to_string(req.verdict.cls));
   int level = 0;
@@ -50,6 +51,7 @@ Reported report(const wire::FinishRequest& req, ServerLink& link, const AgentOpt
       case Answer::ok:
         d.log("finished " + what + ": " + cls + (r.value.idempotent ? " (already reported)" : "") +
               (level > 0 ? " (verdict cut to fit the server)" : ""));
+        if (next) *next = std::move(r.value.offer);
         return Reported::accepted;
       case Answer::refused:
         if ((r.status == 400 || r.status == 413) && level < 2) {

@@ -23,8 +23,10 @@ enum class Reported {
 };
 
 // Sends `req` until a definite answer or `options.timings.finish_limit`. `late`: the report
-// of an attempt an earlier agent process started (worded so in the log).
+// of an attempt an earlier agent process started (worded so in the log). `next`: where the
+// offer goes that the answer carries when `req` asked to claim (FinishRequest::claim_labels).
 Reported report(const wire::FinishRequest& req, ServerLink& link, const AgentOptions& options,
-                const AgentDeps& deps, const std::string& what, bool late = false);
+                const AgentDeps& deps, const std::string& what, bool late = false,
+                std::optional<wire::Offer>* next = nullptr);
 
 }  // namespace stackrun::agent

@@ -91,7 +91,7 @@ TEST(HttpServerLink, SortsAnswersIntoRefusedAndUnavailable) {
   s.push("start", json(409, R"({"error":"attempt is no longer running under this epoch"})"));
   s.push("heartbeat", json(503, R"({"error":"database is locked"})"));
   s.push("logs", json(200, "not json"));
-  s.push("finish", json(200, wire::encode(wire::FinishAnswer{true})));
+  s.push("finish", json(200, wire::encode(wire::FinishAnswer{true, {}})));
   HttpServerLink link(s.live.url(), "tok");
   const auto start = link.start({7, 3});
   EXPECT_EQ(start.answer, Answer::refused);
@@ -104,7 +104,7 @@ TEST(HttpServerLink, SortsAnswersIntoRefusedAndUnavailable) {
   const auto logs = link.logs({7, 3, {{0, "x\n"}}});
   EXPECT_EQ(logs.answer, Answer::unavailable);
   EXPECT_NE(logs.text.find("unreadable answer to /api/v1/agent/logs"), std::string::npos);
-  const auto finish = link.finish({7, 3, 0, false, 1, {}, {}});
+  const auto finish = link.finish({7, 3, 0, false, 1, {}, {}, {}});
   ASSERT_EQ(finish.answer, Answer::ok);
   EXPECT_TRUE(finish.value.idempotent);
 }

@@ -106,8 +106,11 @@ void Api::finish(const http::Request& req, const http::Reply& reply) {
       rep.facts.guard = std::move(body->guard->stop);
       rep.plan = std::move(body->guard->plan);
     }
-    const Outcome o = coord.finish(*a, rep);
-    reply(outcome_response(o, wire::encode(wire::FinishAnswer{o == Outcome::idempotent})));
+    if (body->claim_labels) a->labels = *body->claim_labels;  // as a claim's: they route jobs
+    const auto r = coord.finish_and_claim(*a, rep, body->claim_labels.has_value());
+    wire::FinishAnswer answer{r.outcome == Outcome::idempotent, {}};
+    if (r.next) answer.offer = offer_of(*r.next, coord.options());
+    reply(outcome_response(r.outcome, wire::encode(answer)));
   });
 }
 

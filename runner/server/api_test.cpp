@@ -235,6 +235,76 @@ TEST(Api, AJobRunsThroughOfferStartHeartbeatLogsAndFinish) {
   EXPECT_EQ(detail->jobs[0].attempts[0].cls, core::Class::success);
 }
 
+// A finish that asks to claim gets the agent's next job with the report, in one request; the
+// offer is as real as a claim's (it starts), and with nothing left there is no offer.
+TEST(Api, AFinishCanClaimTheSlotsNextJob) {
+  Cluster c;
+  c.repo.commit({{".stackrun/apply.yml", kApply},
+                 {"stacks/a/terragrunt.hcl", "# a2\n"},
+                 {"stacks/b/terragrunt.hcl", "# b2\n"}});
+  auto t =
+      c.operator_client()->request("POST", "/api/v1/runs", wire::encode(wire::TriggerRequest{}));
+  ASSERT_EQ(t->status, 200) << t->body;
+  const Id run = wire::decode_trigger_answer(t->body)->runs.at(0);
+  auto agent = c.agent(c.agent_token);
+  const auto finish = [&](const wire::Offer& o, std::optional<std::string> labels) {
+    const wire::AttemptRef ref{o.attempt_id, o.epoch};
+    EXPECT_EQ(agent->request("POST", "/api/v1/agent/start", wire::encode(ref))->status, 200);
+    wire::FinishRequest fin;
+    fin.attempt_id = o.attempt_id;
+    fin.epoch = o.epoch;
+    fin.verdict.cls = core::Class::success;
+    fin.claim_labels = std::move(labels);
+    auto r = agent->request("POST", "/api/v1/agent/finish", wire::encode(fin));
+    EXPECT_EQ(r->status, 200) << r->body;
+    return *wire::decode_finish_answer(r->body);
+  };
+  auto first = wire::decode_offer(claim(*agent, 0)->body);
+  ASSERT_TRUE(first) << first.error();
+  const auto a1 = finish(*first, "");
+  ASSERT_TRUE(a1.offer) << "the run's other job comes with the report";
+  EXPECT_EQ(a1.offer->run_id, run);
+  EXPECT_NE(a1.offer->stack, first->stack);
+  const auto a2 = finish(*a1.offer, "");
+  EXPECT_FALSE(a2.offer) << "nothing left to offer";
+  EXPECT_FALSE(a2.idempotent);
+  auto detail = wire::decode_run_detail(
+      c.operator_client()->request("GET", "/api/v1/runs/" + std::to_string(run))->body);
+  ASSERT_TRUE(detail) << detail.error();
+  EXPECT_EQ(detail->run.status, core::RunStatus::success);
+  EXPECT_EQ(claim(*agent, 0)->status, 204);
+}
+
+TEST(Api, AFinishWithoutClaimLeavesTheNextJobQueued) {
+  Cluster c;
+  c.repo.commit({{".stackrun/apply.yml", kApply},
+                 {"stacks/a/terragrunt.hcl", "# a2\n"},
+                 {"stacks/b/terragrunt.hcl", "# b2\n"}});
+  ASSERT_EQ(c.operator_client()
+                ->request("POST", "/api/v1/runs", wire::encode(wire::TriggerRequest{}))
+                ->status,
+            200);
+  auto agent = c.agent(c.agent_token);
+  auto first = wire::decode_offer(claim(*agent, 0)->body);
+  ASSERT_TRUE(first) << first.error();
+  const wire::AttemptRef ref{first->attempt_id, first->epoch};
+  ASSERT_EQ(agent->request("POST", "/api/v1/agent/start", wire::encode(ref))->status, 200);
+  wire::FinishRequest fin;
+  fin.attempt_id = first->attempt_id;
+  fin.epoch = first->epoch + 1;  // stale: refused, and so no claim either
+  fin.verdict.cls = core::Class::success;
+  fin.claim_labels = "";
+  EXPECT_EQ(agent->request("POST", "/api/v1/agent/finish", wire::encode(fin))->status, 409);
+  fin.epoch = first->epoch;
+  fin.claim_labels.reset();
+  auto done = agent->request("POST", "/api/v1/agent/finish", wire::encode(fin));
+  ASSERT_EQ(done->status, 200);
+  EXPECT_FALSE(wire::decode_finish_answer(done->body)->offer);
+  auto next = wire::decode_offer(claim(*agent, 0)->body);
+  ASSERT_TRUE(next) << "the other job is still there for a claim";
+  EXPECT_NE(next->stack, first->stack);
+}
+
 TEST(Api, ALogFollowerIsWokenByANewLine) {
   Cluster c;
   const Id run = c.push();

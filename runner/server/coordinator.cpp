@@ -43,8 +43,13 @@ void Coordinator::on_startup() {
 }
 
 std::optional<Claimed> Coordinator::claim(const store::AgentRow& agent) {
-  const Millis now = clock_();
   auto tx = store_.begin();
+  auto c = claim_in(agent, clock_());
+  if (c) tx.commit();  // else nothing was written
+  return c;
+}
+
+std::optional<Claimed> Coordinator::claim_in(const store::AgentRow& agent, Millis now) {
   // A page of claimable jobs at a time, with only the unfinished jobs pick_job reads for them:
   // the usual claim takes the first candidate, so its cost does not grow with the number of
   // queued jobs (a 500-stack drift run queues them all at once). The pages together give the
@@ -54,7 +59,7 @@ std::optional<Claimed> Coordinator::claim(const store::AgentRow& agent) {
   std::vector<store::JobRow> page;
   do {
     page = store_.claimable_page(now, page.empty() ? nullptr : &page.back(), kClaimPage);
-    if (page.empty()) return std::nullopt;  // rolled back: nothing was written
+    if (page.empty()) return std::nullopt;  // nothing was written
     if (const auto pick =
             core::pick_job(views_of(page), views_of(store_.unfinished_for(page)), labels))
       picked = page[*pick];
@@ -74,7 +79,6 @@ std::optional<Claimed> Coordinator::claim(const store::AgentRow& agent) {
   c.run = *store_.run(job.run_id);
   c.repo_url = store_.repo_by_id(job.repo_id)->url;
   if (c.job.approved_attempt) c.approved_plan = store_.saved_plan(*c.job.approved_attempt);
-  tx.commit();
   return c;
 }
 
@@ -149,8 +153,23 @@ Outcome Coordinator::append_logs(const store::AgentRow& agent, Id attempt_id, st
 }
 
 Outcome Coordinator::finish(const store::AgentRow& agent, const FinishReport& rep) {
+  return finish_and_claim(agent, rep, false).outcome;
+}
+
+FinishAndClaim Coordinator::finish_and_claim(const store::AgentRow& agent, const FinishReport& rep,
+                                             bool claim_next) {
   const Millis now = clock_();
   auto tx = store_.begin();
+  const Outcome o = finish_in(agent, rep, now);
+  // Anything else wrote nothing, or must be undone (stale): rolled back, and no claim.
+  if (o != Outcome::ok && o != Outcome::late && o != Outcome::idempotent) return {o, {}};
+  // Also after a late or repeated report: the agent's slot is free either way.
+  FinishAndClaim out{o, claim_next ? claim_in(agent, now) : std::nullopt};
+  tx.commit();
+  return out;
+}
+
+Outcome Coordinator::finish_in(const store::AgentRow& agent, const FinishReport& rep, Millis now) {
   const auto att = store_.attempt(rep.attempt_id);
   if (!att) return Outcome::not_found;
   const auto job = store_.job(att->job_id);
@@ -208,7 +227,6 @@ Outcome Coordinator::finish(const store::AgentRow& agent, const FinishReport& re
     store_.insert_saved_plan(row);
   }
   if (!apply(fx, run->id, f, now)) return Outcome::stale;
-  tx.commit();
   return o;
 }
 

@@ -59,6 +59,11 @@ struct Claimed {
   std::optional<store::SavedPlanRow> approved_plan;  // an approved job: the plan it applies
 };
 
+struct FinishAndClaim {
+  Outcome outcome = Outcome::ok;  // of the report, as finish() answers it
+  std::optional<Claimed> next;    // the agent's next job, when asked for and there was one
+};
+
 struct LeaseResult {
   Outcome outcome = Outcome::ok;
   bool cancel = false;  // the run's cancel is forced: stop the step (SIGINT first)
@@ -120,6 +125,10 @@ class Coordinator {
   Outcome append_logs(const store::AgentRow& agent, Id attempt_id, std::int64_t epoch,
                       const std::vector<LogChunk>& chunks);
   Outcome finish(const store::AgentRow& agent, const FinishReport& report);
+  // finish, and when `claim_next` and the report was taken (ok, late or idempotent), claim as
+  // claim() would, in the same transaction: one commit for a slot that goes on to its next job.
+  FinishAndClaim finish_and_claim(const store::AgentRow& agent, const FinishReport& report,
+                                  bool claim_next);
   // Ends expired offers and leases (lifecycle::on_expired). Returns how many.
   int reap();
   // not_found, idempotent (already finished) or ok.
@@ -145,6 +154,10 @@ class Coordinator {
   Changes take_changes();
 
  private:
+  // The bodies of claim() and finish() inside the caller's transaction. finish_in's outcomes
+  // other than ok, late and idempotent leave writes the caller must roll back.
+  std::optional<Claimed> claim_in(const store::AgentRow& agent, Millis now);
+  Outcome finish_in(const store::AgentRow& agent, const FinishReport& report, Millis now);
   // Applies `fx` for run `run_id`; `finish` goes with an attempt change to finished. Returns
   // false (and applies nothing further) when an attempt change lost its condition.
   bool apply(const core::Effects& fx, Id run_id, const std::optional<store::Store::Finish>& finish,

@@ -129,12 +129,19 @@ struct FinishRequest {
   core::Verdict verdict;
   // Optional: the steps stopped before applying a saved plan that destroys resources.
   std::optional<GuardReport> guard;
+  // Optional ("claim": {"labels": ...}): the slot that ran this attempt is free once the report
+  // lands, so the server also claims its next job, as POST /agent/claim with these labels and
+  // no wait would, and answers the offer with the report. Saves a round trip and a commit per
+  // job. A server that does not know the field ignores it (no offer: the agent claims as usual).
+  std::optional<std::string> claim_labels;
   bool operator==(const FinishRequest&) const = default;
 };
 
-// 200 answer of /agent/finish: idempotent = this attempt had already been reported. Required.
+// 200 answer of /agent/finish: idempotent = this attempt had already been reported (required);
+// offer = the next job, when the request asked to claim one and there was one (optional).
 struct FinishAnswer {
   bool idempotent = false;
+  std::optional<Offer> offer;
   bool operator==(const FinishAnswer&) const = default;
 };
 

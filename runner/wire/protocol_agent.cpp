@@ -53,21 +53,8 @@ void guard_fields(Obj& o, GuardReport& g) {
   o.req_object("plan", g.plan, detail::saved_plan_fields);
 }
 
-}  // namespace
-
-std::string encode(const ClaimRequest& m) {
-  return dump({{"wait_ms", m.wait_ms}, {"labels", m.labels}});
-}
-
-Result<ClaimRequest> decode_claim_request(std::string_view body) {
-  return decode<ClaimRequest>("claim", body, EmptyBody::empty_object, [](Obj& o, ClaimRequest& m) {
-    o.opt("wait_ms", m.wait_ms);
-    o.opt("labels", m.labels);
-  });
-}
-
-std::string encode(const Offer& m) {
-  return dump({{"attempt_id", m.attempt_id},
+Json offer_json(const Offer& m) {
+  return Json({{"attempt_id", m.attempt_id},
                {"job_id", m.job_id},
                {"run_id", m.run_id},
                {"epoch", m.epoch},
@@ -91,30 +78,49 @@ std::string encode(const Offer& m) {
                {"approved_by", m.approved_by}});
 }
 
-Result<Offer> decode_offer(std::string_view body) {
-  return decode<Offer>("offer", body, EmptyBody::error, [](Obj& o, Offer& m) {
-    o.req("attempt_id", m.attempt_id);
-    o.req("job_id", m.job_id);
-    o.req("run_id", m.run_id);
-    o.req("epoch", m.epoch);
-    o.req("n", m.n);
-    o.req("lease_ms", m.lease_ms);
-    o.req("offer_ms", m.offer_ms);
-    o.req("repo_url", m.repo_url);
-    o.req("commit", m.commit);
-    o.req("ref", m.ref);
-    o.req("stack", m.stack);
-    o.req("label", m.label);
-    o.req("tier", m.tier);
-    o.req("kind", m.kind);
-    o.req("event", m.event);
-    o.req("pipeline", m.pipeline);
-    o.req("pipeline_file", m.pipeline_file);
-    o.req("pipeline_yaml", m.pipeline_yaml);
-    o.req("message", m.message);
-    o.opt_object("approved_plan", m.approved_plan, detail::saved_plan_fields);
-    o.opt("approved_by", m.approved_by);
+void offer_fields(Obj& o, Offer& m) {
+  o.req("attempt_id", m.attempt_id);
+  o.req("job_id", m.job_id);
+  o.req("run_id", m.run_id);
+  o.req("epoch", m.epoch);
+  o.req("n", m.n);
+  o.req("lease_ms", m.lease_ms);
+  o.req("offer_ms", m.offer_ms);
+  o.req("repo_url", m.repo_url);
+  o.req("commit", m.commit);
+  o.req("ref", m.ref);
+  o.req("stack", m.stack);
+  o.req("label", m.label);
+  o.req("tier", m.tier);
+  o.req("kind", m.kind);
+  o.req("event", m.event);
+  o.req("pipeline", m.pipeline);
+  o.req("pipeline_file", m.pipeline_file);
+  o.req("pipeline_yaml", m.pipeline_yaml);
+  o.req("message", m.message);
+  o.opt_object("approved_plan", m.approved_plan, detail::saved_plan_fields);
+  o.opt("approved_by", m.approved_by);
+}
+
+}  // namespace
+
+std::string encode(const ClaimRequest& m) {
+  return dump({{"wait_ms", m.wait_ms}, {"labels", m.labels}});
+}
+
+Result<ClaimRequest> decode_claim_request(std::string_view body) {
+  return decode<ClaimRequest>("claim", body, EmptyBody::empty_object, [](Obj& o, ClaimRequest& m) {
+    o.opt("wait_ms", m.wait_ms);
+    o.opt("labels", m.labels);
   });
+}
+
+std::string encode(const Offer& m) {
+  return dump(offer_json(m));
+}
+
+Result<Offer> decode_offer(std::string_view body) {
+  return decode<Offer>("offer", body, EmptyBody::error, offer_fields);
 }
 
 std::string encode(const AttemptRef& m) {
@@ -172,7 +178,8 @@ std::string encode(const FinishRequest& m) {
                {"stopped", m.stopped},
                {"seq_count", m.seq_count},
                {"verdict", verdict_json(m.verdict)},
-               {"guard", m.guard ? guard_json(*m.guard) : Json(nullptr)}});
+               {"guard", m.guard ? guard_json(*m.guard) : Json(nullptr)},
+               {"claim", m.claim_labels ? Json({{"labels", *m.claim_labels}}) : Json(nullptr)}});
 }
 
 Result<FinishRequest> decode_finish_request(std::string_view body) {
@@ -184,16 +191,21 @@ Result<FinishRequest> decode_finish_request(std::string_view body) {
     o.opt("seq_count", m.seq_count);
     o.req_object("verdict", m.verdict, verdict_fields);
     o.opt_object("guard", m.guard, guard_fields);
+    o.opt_object("claim", m.claim_labels,
+                 [](Obj& c, std::string& labels) { c.opt("labels", labels); });
   });
 }
 
 std::string encode(const FinishAnswer& m) {
-  return dump({{"idempotent", m.idempotent}});
+  return dump(
+      {{"idempotent", m.idempotent}, {"offer", m.offer ? offer_json(*m.offer) : Json(nullptr)}});
 }
 
 Result<FinishAnswer> decode_finish_answer(std::string_view body) {
-  return decode<FinishAnswer>("finish answer", body, EmptyBody::error,
-                              [](Obj& o, FinishAnswer& m) { o.req("idempotent", m.idempotent); });
+  return decode<FinishAnswer>("finish answer", body, EmptyBody::error, [](Obj& o, FinishAnswer& m) {
+    o.req("idempotent", m.idempotent);
+    o.opt_object("offer", m.offer, offer_fields);
+  });
 }
 
 }  // namespace stackrun::wire

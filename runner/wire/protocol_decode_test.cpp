@@ -315,7 +315,7 @@ TEST(WireDecode, OptionalFieldsTakeDefaultsWhenAbsentOrNull) {
       R"({"attempt_id":1,"epoch":2,"exit_code":3,"verdict":{"class":"fatal","lock":null}})");
   ASSERT_TRUE(f.ok()) << f.error();
   EXPECT_TRUE(*f ==
-              (FinishRequest{1, 2, 3, false, 0, {core::Class::fatal, "", "", 0, {}, {}}, {}}));
+              (FinishRequest{1, 2, 3, false, 0, {core::Class::fatal, "", "", 0, {}, {}}, {}, {}}));
   auto lock = decode_finish_request(
       R"({"attempt_id":1,"epoch":2,"exit_code":3,"verdict":{"class":"lock","lock":{"who":"me"}}})");
   ASSERT_TRUE(lock.ok()) << lock.error();

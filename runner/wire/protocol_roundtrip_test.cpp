@@ -32,6 +32,20 @@ TEST(WireRoundTrip, AgentMessages) {
   expect_round_trip(samples::finish_answer(), decode_finish_answer);
 }
 
+// A finish that also claims the slot's next job, and the answer that carries its offer.
+TEST(WireRoundTrip, FinishThatClaimsTheNextJob) {
+  FinishRequest f = samples::finish_request();
+  f.claim_labels = "os=linux,big";
+  expect_round_trip(f, decode_finish_request);
+  f.claim_labels = "";  // claiming with no labels is not the same as not claiming
+  expect_round_trip(f, decode_finish_request);
+  FinishAnswer a = samples::finish_answer();
+  a.offer = samples::offer();
+  expect_round_trip(a, decode_finish_answer);
+  EXPECT_FALSE(decode_finish_answer(R"({"idempotent":false,"offer":{"attempt_id":1}})").ok())
+      << "an offer missing its required fields";
+}
+
 TEST(WireRoundTrip, FinishWithoutLock) {
   FinishRequest f = samples::finish_request();
   f.verdict.lock.reset();
@@ -219,21 +233,22 @@ TEST(WireEncode, CompactInStructOrder) {
 }
 
 TEST(WireEncode, FinishVerdictIsAnObjectWithLock) {
-  EXPECT_EQ(encode(samples::finish_request()),
-            R"({"attempt_id":41,"epoch":42,"exit_code":-2,"stopped":true,"seq_count":7,)"
-            R"("verdict":{"class":"lock","rule":"builtin.lock.state-lock",)"
-            R"("line":"Error acquiring the state lock","line_no":12,)"
-            R"("lock":{"id":"4f6c-lock","path":"bucket/pg/terraform.tfstate",)"
-            R"("operation":"OperationTypeApply","who":"ci@runner-1","version":"1.9.8",)"
-            R"("created":"2026-06-28 10:00:00.123 +0000 UTC","info":"held by run 7"},)"
-            R"("plan":{"add":1,"change":2,"destroy":3,"import":4,"no_changes":false,)"
-            R"("changes":[{"address":"module.db.aws_db_instance.this[0]","action":"update"},)"
-            R"({"address":"aws_s3_bucket.logs","action":"destroy"}],"more":5}},"guard":null})");
+  EXPECT_EQ(
+      encode(samples::finish_request()),
+      R"({"attempt_id":41,"epoch":42,"exit_code":-2,"stopped":true,"seq_count":7,)"
+      R"("verdict":{"class":"lock","rule":"builtin.lock.state-lock",)"
+      R"("line":"Error acquiring the state lock","line_no":12,)"
+      R"("lock":{"id":"4f6c-lock","path":"bucket/pg/terraform.tfstate",)"
+      R"("operation":"OperationTypeApply","who":"ci@runner-1","version":"1.9.8",)"
+      R"("created":"2026-06-28 10:00:00.123 +0000 UTC","info":"held by run 7"},)"
+      R"("plan":{"add":1,"change":2,"destroy":3,"import":4,"no_changes":false,)"
+      R"("changes":[{"address":"module.db.aws_db_instance.this[0]","action":"update"},)"
+      R"({"address":"aws_s3_bucket.logs","action":"destroy"}],"more":5}},"guard":null,"claim":null})");
   FinishRequest f;
   EXPECT_EQ(encode(f),
             R"({"attempt_id":0,"epoch":0,"exit_code":0,"stopped":false,"seq_count":0,)"
             R"("verdict":{"class":"success","rule":"","line":"","line_no":0,"lock":null,)"
-            R"("plan":null},"guard":null})");
+            R"("plan":null},"guard":null,"claim":null})");
 }
 
 TEST(WireEncode, RunDetailIsFlatWithRenamedAttemptKeys) {

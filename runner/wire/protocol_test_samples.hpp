@@ -81,7 +81,7 @@ inline FinishRequest finish_request() {
 }
 
 inline FinishAnswer finish_answer() {
-  return {true};
+  return {true, {}};
 }
 inline RepoRegistration repo_registration() {
   return {"infra", "https://git.example/i", "main"};
