@@ -306,7 +306,9 @@ int main() try {
     sample(up, r200, 200, spawn, big);
   }
   stackrun::bench::stop_up(up20);
-  std::this_thread::sleep_for(std::chrono::seconds(2));  // idle again
+  // Idle again, past the agent's and the server's idle release (1 s and 2 s after their last
+  // work): what an idle cluster holds, not what it held a moment after a run.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
   const pid_t agent = up.agents.front();
   auto rss_mib = [](pid_t p, const char* key) {
     return static_cast<double>(stackrun::bench::proc_kib(p, "smaps_rollup", key)) / 1024;

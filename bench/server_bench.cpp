@@ -152,7 +152,9 @@ steps:
   Up up = start_up(repo, state);
   std::printf("stackrun up: server pid %d, agents %zu, state %s\n", up.server_pid, up.agents.size(),
               state.c_str());
-  std::this_thread::sleep_for(std::chrono::seconds(3));  // settle: agents parked in their claims
+  // Settle: agents parked in their claims, and the server's idle release (2 s after the start's
+  // last request that did work, ApiOptions::idle_release) done: the window measures idling.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
 
   // --- idle
   const long long bytes0 = proc_io(up.server_pid, "write_bytes"),
