@@ -71,27 +71,25 @@ PooledRepo::~PooledRepo() {
 }
 
 Result<PooledRepo> borrow_at(const std::string& path) {
+  // A path that cannot be stat'ed is opened anyway, for open_at's error text; its handle is
+  // never lent again (no directory matches device and inode 0).
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) {
-    const auto dev = static_cast<unsigned long long>(st.st_dev);
-    const auto ino = static_cast<unsigned long long>(st.st_ino);
-    {
-      std::lock_guard lk(pool_mu);
-      auto& p = pool();
-      auto it = std::find_if(p.begin(), p.end(), [&](const Idle& i) { return i.path == path; });
-      if (it != p.end() && it->dev == dev && it->ino == ino && !it->repos.empty()) {
-        RepoPtr r = std::move(it->repos.back());
-        it->repos.pop_back();
-        return PooledRepo(std::move(r), path, dev, ino);
-      }
+  const bool found = ::stat(path.c_str(), &st) == 0;
+  const auto dev = found ? static_cast<unsigned long long>(st.st_dev) : 0ULL;
+  const auto ino = found ? static_cast<unsigned long long>(st.st_ino) : 0ULL;
+  if (found) {
+    std::lock_guard lk(pool_mu);
+    auto& p = pool();
+    auto it = std::find_if(p.begin(), p.end(), [&](const Idle& i) { return i.path == path; });
+    if (it != p.end() && it->dev == dev && it->ino == ino && !it->repos.empty()) {
+      RepoPtr r = std::move(it->repos.back());
+      it->repos.pop_back();
+      return PooledRepo(std::move(r), path, dev, ino);
     }
-    auto opened = open_at(path);
-    if (!opened) return Error{opened.error()};
-    return PooledRepo(std::move(*opened), path, dev, ino);
   }
-  auto opened = open_at(path);  // names what is wrong with the path
+  auto opened = open_at(path);
   if (!opened) return Error{opened.error()};
-  return PooledRepo(std::move(*opened), path, 0, 0);
+  return PooledRepo(std::move(*opened), path, dev, ino);
 }
 
 void free_pooled_repos() {

@@ -69,6 +69,11 @@ Result<std::unique_ptr<Repo>> open_repo(const std::string& path);
 // (tests/support/fake_repo.hpp). Injected, never called through the factory by consumers.
 using RepoOpener = std::function<Result<std::unique_ptr<Repo>>(const std::string& path)>;
 
+// ensure_commit and update_checkout keep the repositories they open for the next call (an open
+// reads the config files and maps the pack indexes). This closes every kept one, giving back
+// their object caches and mappings; the next call opens afresh. Thread-safe.
+void close_kept_repos();
+
 // Ensures `cache_dir` holds a bare clone of `url` (a local path, file://, http(s):// or ssh URL;
 // `credentials` answer the remote when it asks, and a password inside `url` is refused) holding
 // `commit` (a hex id, 4-40 digits: branch names would be stale in a cache); clones when
@@ -78,11 +83,6 @@ using RepoOpener = std::function<Result<std::unique_ptr<Repo>>(const std::string
 // into place. Error when the commit is on no branch or tag of `url` after the fetch.
 // A refused login fails as "authentication failed for <url>: <why>".
 // A token is refused over plain http:// off loopback (check_credentials_transport).
-// ensure_commit and update_checkout keep the repositories they open for the next call (an open
-// reads the config files and maps the pack indexes). This closes every kept one, giving back
-// their object caches and mappings; the next call opens afresh. Thread-safe.
-void close_kept_repos();
-
 Status ensure_commit(const std::string& url, const std::string& cache_dir, std::string_view commit,
                      const Credentials& credentials = {});
 
