@@ -39,17 +39,20 @@ class LogPrinter {
 
  private:
   struct Pending {
-    std::string text;  // held, not printed yet (at most kHoldBytes + a held "\r")
+    std::string text;    // held, not printed yet (at most kHoldBytes + a held "\r")
+    std::string prefix;  // "[stack] ", styled once rather than per line
     bool sys = false;
     bool streaming = false;  // the line's start is printed; its end is not
   };
+  Pending& pending(const std::string& stack);
   void chunk(const std::string& stack, bool sys, std::string_view data, std::string& out);
   void end_line(const std::string& stack, Pending& p, std::string_view rest, std::string& out);
   // Puts the cursor where `stack`'s streaming line continues: ends another stack's open line
   // and starts "[stack] … " when needed.
-  void resume(const std::string& stack, std::string& out);
+  void resume(const std::string& stack, const Pending& p, std::string& out);
   void close_open(std::string& out);
-  std::string body(bool sys, std::string_view text) const;
+  // Appends `text` made terminal-safe, as a sys line ("» ", dimmed) or step output.
+  void body(bool sys, std::string_view text, std::string& out) const;
 
   Style style_;
   bool keep_colour_;

@@ -91,6 +91,29 @@ TEST(LogPrinter, EmptyLinesKeepTheirPrefix) {
   EXPECT_EQ(p.feed(page({{1, "", "out", "\n\n"}})), "[run] \n[run] \n");
 }
 
+// Lines are printed straight from a chunk, except the one that completes a held line: wherever
+// the output was cut into chunks (three pieces, every pair of cuts, pieces on separate pages),
+// the printed text is the same as for one chunk.
+TEST(LogPrinter, WhereChunksSplitTheOutputDoesNotChangeWhatIsPrinted) {
+  const std::string text = "alpha\r\nbeta\n\ngamma delta\r\n" + std::string(40, 'x') +
+                           "\nc\r\r\n\tlast line without newline";
+  LogPrinter whole_printer(Style::plain());
+  std::string whole = whole_printer.feed(page({{1, "s", "out", text}}));
+  whole += whole_printer.flush();  // after the feed: the operands of + are unsequenced
+  ASSERT_EQ(whole, "[s] alpha\n[s] beta\n[s] \n[s] gamma delta\n[s] " + std::string(40, 'x') +
+                       "\n[s] c^M\n[s] \tlast line without newline\n");
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    for (std::size_t j = i; j <= text.size(); ++j) {
+      LogPrinter p(Style::plain());
+      std::string got = p.feed(page({{1, "s", "out", text.substr(0, i)}}));
+      got +=
+          p.feed(page({{2, "s", "out", text.substr(i, j - i)}, {3, "s", "out", text.substr(j)}}));
+      got += p.flush();
+      ASSERT_EQ(got, whole) << "cut at " << i << " and " << j;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace stackrun::client
 

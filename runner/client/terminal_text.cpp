@@ -28,6 +28,12 @@ void caret(std::string& out, unsigned char c) {
 std::string terminal_safe(std::string_view text, bool keep_colour, bool keep_newlines) {
   std::string out;
   out.reserve(text.size() + text.size() / 8);
+  append_terminal_safe(out, text, keep_colour, keep_newlines);
+  return out;
+}
+
+void append_terminal_safe(std::string& out, std::string_view text, bool keep_colour,
+                          bool keep_newlines) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     // Printable ASCII, the bulk of any log, goes in runs.
     std::size_t run = i;
@@ -69,7 +75,6 @@ std::string terminal_safe(std::string_view text, bool keep_colour, bool keep_new
       i += n - 1;
     }
   }
-  return out;
 }
 
 }  // namespace stackrun::client

@@ -17,4 +17,9 @@ namespace stackrun::client {
 std::string terminal_safe(std::string_view text, bool keep_colour = false,
                           bool keep_newlines = false);
 
+// The same, appended to `out`: a log printer makes millions of lines safe, and a string per
+// line was most of its CPU (docs/performance.md).
+void append_terminal_safe(std::string& out, std::string_view text, bool keep_colour = false,
+                          bool keep_newlines = false);
+
 }  // namespace stackrun::client
