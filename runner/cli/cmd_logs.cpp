@@ -1,9 +1,13 @@
 // `stackrun logs RUN [--stack S] [-f]`: print a run's output with [stack] prefixes; with -f,
 // follow it live until the run ends. Resumes by chunk id, so every line shows exactly once
-// even across server restarts. Exit codes in kExits below (and docs/cli.md).
+// even across server restarts. The next page is fetched while one is printed (PageFetcher).
+// Exit codes in kExits below (and docs/cli.md).
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "runner/cli/client_cmd.hpp"
@@ -57,33 +61,97 @@ int exit_for(core::RunStatus s) {
   return 0;
 }
 
+// Fetches the pages on a thread of its own, up to kAhead ahead of the printing: a page's
+// round trip and the server's read overlap the printing of the one before (on a finished run
+// each took about half the time). The fetching thread keeps `after` and the retries; it stops
+// after the item the printer ends on (the run done, the pages run out, a failure not retried).
+class PageFetcher {
+ public:
+  static constexpr std::size_t kAhead = 2;
+
+  PageFetcher(client::OperatorClient& api, const LogsArgs& a)
+      : thread_([this, &api, &a] { fetch(api, a); }) {}
+  // The printer normally took the last item, so the thread has ended; on an early exit (an
+  // exception) the thread stops at its next page.
+  ~PageFetcher() {
+    {
+      std::lock_guard lk(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  PageFetcher(const PageFetcher&) = delete;
+  PageFetcher& operator=(const PageFetcher&) = delete;
+
+  // The next page, or the failure that ends the command; blocks until there is one.
+  client::ApiResult<wire::LogPage> next() {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return !ready_.empty(); });
+    auto item = std::move(ready_.front());
+    ready_.pop_front();
+    cv_.notify_all();
+    return item;
+  }
+
+ private:
+  // False once nobody will take it (closed).
+  bool put(client::ApiResult<wire::LogPage> item) {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return ready_.size() < kAhead || closed_; });
+    if (closed_) return false;
+    ready_.push_back(std::move(item));
+    cv_.notify_all();
+    return true;
+  }
+
+  // Ends when the run ends (following) or the pages run out (not following); failures in a
+  // row are bounded in count and time.
+  void fetch(client::OperatorClient& api, const LogsArgs& a) {
+    wire::Id after = 0;
+    int failures = 0;
+    auto failing_since = std::chrono::steady_clock::now();
+    for (;;) {
+      auto page = api.log_page(a.run, after, a.stack, a.follow ? kFollowWaitMs : 0);
+      if (!page) {
+        const bool refused = page.error().kind == client::ApiFailure::refused;
+        if (failures == 0) failing_since = std::chrono::steady_clock::now();
+        const bool retry = a.follow && !refused && ++failures <= kMaxFailures &&
+                           std::chrono::steady_clock::now() - failing_since < kRetryWindow;
+        if (!retry) {
+          put(std::move(page));
+          return;
+        }
+        std::this_thread::sleep_for(kRetryPause);
+        continue;
+      }
+      failures = 0;
+      after = std::max(after, page->next);
+      const bool last = page->done || (!a.follow && page->chunks.empty());
+      if (!put(std::move(page)) || last) return;
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<client::ApiResult<wire::LogPage>> ready_;
+  bool closed_ = false;
+  std::thread thread_;  // last: started once the members it uses exist
+};
+
 int run_logs(const LogsArgs& a) {
   int exit_code = 0;
   auto api = connect("logs", a.client, exit_code);
   if (!api) return exit_code;
   client::LogPrinter printer(client::Style::for_fd(1), a.colour);
-  wire::Id after = 0;
-  int failures = 0;
-  auto failing_since = std::chrono::steady_clock::now();
-  // Ends when the run ends (following) or the pages run out (not following); failures in a
-  // row are bounded in count and time.
-  for (;;) {
-    auto page = api->log_page(a.run, after, a.stack, a.follow ? kFollowWaitMs : 0);
+  PageFetcher pages(*api, a);
+  for (;;) {  // ends with the fetcher: it stops after each of the returns below
+    auto page = pages.next();
     if (!page) {
-      const bool refused = page.error().kind == client::ApiFailure::refused;
-      if (failures == 0) failing_since = std::chrono::steady_clock::now();
-      const bool retry = a.follow && !refused && ++failures <= kMaxFailures &&
-                         std::chrono::steady_clock::now() - failing_since < kRetryWindow;
-      if (!retry) {
-        std::cout << printer.flush() << std::flush;
-        return report("logs", page.error(), kExitRefused);
-      }
-      std::this_thread::sleep_for(kRetryPause);
-      continue;
+      std::cout << printer.flush() << std::flush;
+      return report("logs", page.error(), kExitRefused);
     }
-    failures = 0;
     std::cout << printer.feed(*page) << std::flush;
-    after = std::max(after, page->next);
     if (page->done) return exit_for(page->status);
     if (!a.follow && page->chunks.empty()) {
       std::cout << printer.flush() << std::flush;
