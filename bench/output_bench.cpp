@@ -355,6 +355,10 @@ std::vector<Figure> run_scenario(const Scenario& s, const std::string& repo,
   const auto read0 = Clock::now();
   const Follow again = follow_logs(up, run, read0 + kScenarioBudget, false);
   const double again_s = since_s(read0);
+  // A read that failed fast would otherwise pass for a fast one.
+  if (again.status < 0 || !WIFEXITED(again.status) || WEXITSTATUS(again.status) != 0)
+    throw std::runtime_error("`stackrun logs " + std::to_string(run) +
+                             "` of the finished run did not exit 0");
   std::string read_files;
   for (const std::string& file : {db.string(), db.string() + "-wal"})
     if (fs::exists(file))
